@@ -1,0 +1,16 @@
+package io.inmesh.config;
+
+import java.util.Objects;
+
+/**
+ * The raw content of one configuration file, as a source read it.
+ *
+ * @param name    what diagnostics call the file: its path, or {@code configmap/KEY}
+ * @param content the bytes, expected to be UTF-8 YAML
+ */
+public record ConfigFile(String name, byte[] content) {
+    public ConfigFile {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(content, "content");
+    }
+}

@@ -1,0 +1,268 @@
+package io.inmesh.config.internal.yaml;
+
+import io.inmesh.config.internal.yaml.YamlNode.Entry;
+import io.inmesh.config.internal.yaml.YamlNode.ListNode;
+import io.inmesh.config.internal.yaml.YamlNode.MapNode;
+import io.inmesh.config.internal.yaml.YamlNode.Scalar;
+import io.inmesh.config.internal.yaml.YamlNode.ScalarKind;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLParser;
+
+/**
+ * Reads multi-document YAML into {@link YamlNode} trees with positions, safely: no tags, no object construction,
+ * bounded size, nesting and alias expansion, duplicate keys reported. Never throws for bad input: every problem
+ * becomes a {@link Problem} and the documents read before it are kept.
+ */
+public final class YamlTreeReader {
+
+    /** Largest file accepted, in bytes. A Kubernetes ConfigMap holds at most 1 MiB. */
+    public static final int MAX_BYTES = 8 * 1024 * 1024;
+    /** Deepest nesting accepted. Istio resources nest about 12 levels. */
+    public static final int MAX_DEPTH = 100;
+    /** Most nodes one document may stand for once aliases are expanded (a guard against "billion laughs"). */
+    public static final long MAX_EXPANDED_NODES = 1_000_000;
+
+    /** A problem found while reading, at a 1-based position. */
+    public record Problem(int line, int column, String message) {
+    }
+
+    /** One document: its root node (never null) and where it started. */
+    public record Document(int index, YamlNode root) {
+    }
+
+    /** What was read: the documents and the problems. A file with problems has no usable documents after them. */
+    public record Result(List<Document> documents, List<Problem> problems) {
+    }
+
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxDocumentLength(MAX_BYTES)
+                    .maxStringLength(MAX_BYTES)
+                    .maxNameLength(64 * 1024)
+                    .build())
+            .loadSettings(LoadSettings.builder()
+                    .setCodePointLimit(MAX_BYTES)
+                    .setAllowDuplicateKeys(true) // reported by us, with positions, rather than thrown
+                    .setMaxAliasesForCollections(1000)
+                    .build())
+            .build();
+
+    private final List<Problem> problems = new ArrayList<>();
+    private final Map<String, YamlNode> anchors = new HashMap<>();
+    private YAMLParser parser;
+
+    private YamlTreeReader() {
+    }
+
+    /** Reads raw bytes; they must be UTF-8. */
+    public static Result read(byte[] bytes) {
+        if (bytes.length > MAX_BYTES) {
+            return new Result(List.of(), List.of(new Problem(1, 1, "file is " + bytes.length
+                    + " bytes, more than the limit of " + MAX_BYTES + " bytes")));
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+        var cr = decoder.decode(in, out, true);
+        if (cr.isError()) {
+            int offset = in.position();
+            int line = 1;
+            int col = 1;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else if ((bytes[i] & 0xC0) != 0x80) {
+                    col++;
+                }
+            }
+            return new Result(List.of(), List.of(new Problem(line, col,
+                    "not valid UTF-8: malformed byte sequence at byte offset " + offset)));
+        }
+        try {
+            decoder.flush(out);
+        } catch (RuntimeException e) {
+            // CharBuffer sized to fit; nothing left to flush.
+        }
+        out.flip();
+        return read(out.toString());
+    }
+
+    /** Reads text. */
+    public static Result read(String text) {
+        if (text.length() > MAX_BYTES) {
+            return new Result(List.of(), List.of(new Problem(1, 1, "document is " + text.length()
+                    + " characters, more than the limit of " + MAX_BYTES)));
+        }
+        YamlTreeReader reader = new YamlTreeReader();
+        List<Document> docs = reader.readAll(text);
+        return new Result(docs, List.copyOf(reader.problems));
+    }
+
+    private List<Document> readAll(String text) {
+        List<Document> docs = new ArrayList<>();
+        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), text)) {
+            parser = (YAMLParser) p;
+            int index = 0;
+            JsonToken t;
+            while ((t = parser.nextToken()) != null) {
+                anchors.clear();
+                YamlNode root = readValue(t);
+                if (root.expandedSize() > MAX_EXPANDED_NODES) {
+                    problems.add(new Problem(root.line(), root.column(), "document expands to "
+                            + root.expandedSize() + " nodes through aliases, more than the limit of "
+                            + MAX_EXPANDED_NODES));
+                    return docs;
+                }
+                docs.add(new Document(index++, root));
+            }
+        } catch (TooLarge e) {
+            problems.add(new Problem(e.line, e.column, e.getMessage()));
+        } catch (JacksonException e) {
+            TokenStreamLocation loc = e.getLocation();
+            int line = loc == null || loc.getLineNr() < 1 ? 1 : loc.getLineNr();
+            int col = loc == null || loc.getColumnNr() < 1 ? 1 : loc.getColumnNr();
+            problems.add(new Problem(line, col, "invalid YAML: " + cleanMessage(e.getOriginalMessage())));
+        } catch (RuntimeException e) {
+            // SnakeYAML Engine's own scanner errors surface as unchecked exceptions of its own types.
+            problems.add(new Problem(1, 1, "invalid YAML: " + cleanMessage(String.valueOf(e.getMessage()))));
+        }
+        return docs;
+    }
+
+    private static String cleanMessage(String m) {
+        if (m == null) {
+            return "unreadable input";
+        }
+        String firstLine = m.strip().split("\\R", 2)[0];
+        return YamlNode.Diag.abbreviate(firstLine);
+    }
+
+    private YamlNode readValue(JsonToken t) {
+        TokenStreamLocation loc = parser.currentTokenLocation();
+        int line = loc.getLineNr();
+        int col = loc.getColumnNr();
+        String tag = parser.getTypeId();
+        if (tag != null) {
+            problems.add(new Problem(line, col, "YAML tag '" + YamlNode.Diag.abbreviate(tag)
+                    + "' is not allowed: InMesh reads plain data only"));
+        }
+        String anchor = parser.getObjectId();
+        YamlNode node;
+        if (t == JsonToken.VALUE_STRING && parser.isCurrentAlias()) {
+            String name = parser.getString();
+            node = anchors.get(name);
+            if (node == null) {
+                problems.add(new Problem(line, col, "alias '*" + YamlNode.Diag.abbreviate(name)
+                        + "' names no anchor defined before it"));
+                node = new Scalar(ScalarKind.NULL, null, "null", line, col);
+            }
+            return node;
+        }
+        node = switch (t) {
+            case START_OBJECT -> readMap(line, col);
+            case START_ARRAY -> readList(line, col);
+            case VALUE_STRING -> new Scalar(ScalarKind.STRING, parser.getString(), parser.getString(), line, col);
+            case VALUE_NUMBER_INT -> new Scalar(ScalarKind.INTEGER, parser.getNumberValue(), parser.getString(),
+                    line, col);
+            case VALUE_NUMBER_FLOAT -> new Scalar(ScalarKind.FLOAT, parser.getNumberValue(), parser.getString(),
+                    line, col);
+            case VALUE_TRUE -> new Scalar(ScalarKind.BOOLEAN, Boolean.TRUE, parser.getString(), line, col);
+            case VALUE_FALSE -> new Scalar(ScalarKind.BOOLEAN, Boolean.FALSE, parser.getString(), line, col);
+            case VALUE_NULL -> new Scalar(ScalarKind.NULL, null, "null", line, col);
+            default -> {
+                problems.add(new Problem(line, col, "unexpected YAML token " + t));
+                yield new Scalar(ScalarKind.NULL, null, "null", line, col);
+            }
+        };
+        if (anchor != null) {
+            anchors.put(anchor, node);
+        }
+        return node;
+    }
+
+    private MapNode readMap(int line, int col) {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        long size = 1;
+        JsonToken t;
+        while ((t = parser.nextToken()) != JsonToken.END_OBJECT) {
+            if (t != JsonToken.PROPERTY_NAME) {
+                throw new IllegalStateException("expected a key, found " + t);
+            }
+            TokenStreamLocation kl = parser.currentTokenLocation();
+            String key = parser.currentName();
+            YamlNode value = readValue(parser.nextToken());
+            if ("<<".equals(key) && value instanceof MapNode merged) {
+                // YAML merge key: entries of the merged map that this map does not set itself.
+                for (Entry e : merged.entries().values()) {
+                    if (entries.putIfAbsent(e.key(), e) == null) {
+                        size = addSize(size, e.value().expandedSize(), kl);
+                    }
+                }
+                continue;
+            }
+            Entry previous = entries.get(key);
+            if (previous != null) {
+                problems.add(new Problem(kl.getLineNr(), kl.getColumnNr(), "duplicate key '"
+                        + YamlNode.Diag.abbreviate(key) + "' (first at line " + previous.keyLine() + ")"));
+                continue;
+            }
+            entries.put(key, new Entry(key, kl.getLineNr(), kl.getColumnNr(), value));
+            size = addSize(size, value.expandedSize(), kl);
+        }
+        return new MapNode(entries, size, line, col);
+    }
+
+    private ListNode readList(int line, int col) {
+        List<YamlNode> items = new ArrayList<>();
+        long size = 1;
+        JsonToken t;
+        while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
+            YamlNode item = readValue(t);
+            items.add(item);
+            size = addSize(size, item.expandedSize(), parser.currentTokenLocation());
+        }
+        return new ListNode(items, size, line, col);
+    }
+
+    private static long addSize(long size, long more, TokenStreamLocation at) {
+        long total = size + more;
+        if (total > MAX_EXPANDED_NODES) {
+            throw new TooLarge(at.getLineNr(), at.getColumnNr(), "aliases expand to more than "
+                    + MAX_EXPANDED_NODES + " nodes (a YAML bomb?)");
+        }
+        return total;
+    }
+
+    private static final class TooLarge extends RuntimeException {
+        private final int line;
+        private final int column;
+
+        TooLarge(int line, int column, String message) {
+            super(message, null, false, false);
+            this.line = line;
+            this.column = column;
+        }
+    }
+}
