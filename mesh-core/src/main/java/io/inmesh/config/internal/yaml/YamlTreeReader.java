@@ -76,8 +76,8 @@ public final class YamlTreeReader {
     /** Reads raw bytes; they must be UTF-8. */
     public static Result read(byte[] bytes) {
         if (bytes.length > MAX_BYTES) {
-            return new Result(List.of(), List.of(new Problem(1, 1, "file is " + bytes.length
-                    + " bytes, more than the limit of " + MAX_BYTES + " bytes")));
+            return new Result(List.of(), List.of(new Problem(1, 1, "file is larger than the limit of "
+                    + MAX_BYTES + " bytes (8 MiB)")));
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
