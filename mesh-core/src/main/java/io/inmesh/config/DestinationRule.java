@@ -48,7 +48,7 @@ public record DestinationRule(String apiVersion, ObjectMeta metadata, Spec spec)
             @Unsupported("endpoints take full traffic at once") WarmupConfiguration warmup) {
     }
 
-    public record WarmupConfiguration(Duration duration, Percent minimumPercent, Double aggression) {
+    public record WarmupConfiguration(Duration duration, Double minimumPercent, Double aggression) {
     }
 
     public record ConsistentHashLb(
@@ -144,6 +144,6 @@ public record DestinationRule(String apiVersion, ObjectMeta metadata, Spec spec)
     public record ProxyProtocol(ProxyProtocolVersion version) {
     }
 
-    public record RetryBudget(Double percent, Integer minRetryConcurrency) {
+    public record RetryBudget(Double percent, Integer minRetryConcurrency, Duration budgetInterval) {
     }
 }

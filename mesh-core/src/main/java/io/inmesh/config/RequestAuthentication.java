@@ -1,5 +1,6 @@
 package io.inmesh.config;
 
+import io.inmesh.config.internal.bind.Alias;
 import io.inmesh.config.internal.bind.Unsupported;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,7 @@ public record RequestAuthentication(String apiVersion, ObjectMeta metadata, Spec
     public record JwtRule(
             String issuer,
             List<String> audiences,
-            String jwksUri,
+            @Alias("jwks_uri") String jwksUri,
             String jwks,
             List<JwtHeader> fromHeaders,
             List<String> fromParams,
@@ -25,7 +26,8 @@ public record RequestAuthentication(String apiVersion, ObjectMeta metadata, Spec
             Boolean forwardOriginalToken,
             List<ClaimToHeader> outputClaimToHeaders,
             List<String> fromCookies,
-            Duration timeout) {
+            Duration timeout,
+            List<String> spaceDelimitedClaims) {
     }
 
     public record JwtHeader(String name, String prefix) {

@@ -2,6 +2,7 @@ package io.inmesh.config;
 
 import io.inmesh.config.internal.bind.Unsupported;
 import java.util.List;
+import java.util.Map;
 
 /** Istio's ServiceEntry: names a service and, without Kubernetes, its endpoints and their labels. */
 public record ServiceEntry(String apiVersion, ObjectMeta metadata, Spec spec) implements MeshResource {
@@ -20,6 +21,10 @@ public record ServiceEntry(String apiVersion, ObjectMeta metadata, Spec spec) im
             WorkloadSelector workloadSelector,
             @Unsupported("every rule is visible to the whole process") List<String> exportTo,
             List<String> subjectAltNames) {
+    }
+
+    /** The networking API's selector: {@code labels}, not {@code matchLabels}. */
+    public record WorkloadSelector(Map<String, String> labels) {
     }
 
     public record Port(Integer number, String protocol, String name, Integer targetPort) {

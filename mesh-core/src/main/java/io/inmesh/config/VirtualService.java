@@ -1,5 +1,6 @@
 package io.inmesh.config;
 
+import io.inmesh.config.internal.bind.Alias;
 import io.inmesh.config.internal.bind.Unsupported;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ public record VirtualService(String apiVersion, ObjectMeta metadata, Spec spec) 
             Destination mirror,
             List<HttpMirrorPolicy> mirrors,
             Percent mirrorPercentage,
-            Integer mirrorPercent,
+            @Alias("mirror_percent") Integer mirrorPercent,
             CorsPolicy corsPolicy,
             Headers headers) {
     }

@@ -204,6 +204,9 @@ public final class Binder {
         Object[] args = new Object[shape.components.length];
         for (Entry e : map.entries().values()) {
             Integer index = shape.indexByName.get(e.key());
+            if (index == null) {
+                index = shape.aliasIndex.get(e.key());
+            }
             String fieldPath = path.isEmpty() ? e.key() : path + "." + e.key();
             if (index == null) {
                 if (!shape.ignored.contains(e.key())) {
@@ -215,6 +218,11 @@ public final class Binder {
                 continue;
             }
             RecordComponent c = shape.components[index];
+            if (args[index] != null) {
+                reporter.report(Severity.ERROR, fieldPath, e.value(), "field " + c.getName()
+                        + " is set twice (under its name and an alias)");
+                continue;
+            }
             args[index] = bind(e.value(), c.getGenericType(), fieldPath);
             Unsupported unsupported = c.getAnnotation(Unsupported.class);
             if (unsupported != null && args[index] != null) {
@@ -271,6 +279,7 @@ public final class Binder {
     private static final class RecordShape {
         final RecordComponent[] components;
         final Map<String, Integer> indexByName = new LinkedHashMap<>();
+        final Map<String, Integer> aliasIndex = new HashMap<>();
         final Set<String> ignored;
         final Constructor<?> constructor;
         final String displayName;
@@ -281,6 +290,14 @@ public final class Binder {
             for (int i = 0; i < components.length; i++) {
                 indexByName.put(components[i].getName(), i);
                 types[i] = components[i].getType();
+            }
+            for (int i = 0; i < components.length; i++) {
+                Alias alias = components[i].getAnnotation(Alias.class);
+                if (alias != null) {
+                    for (String a : alias.value()) {
+                        aliasIndex.put(a, i);
+                    }
+                }
             }
             IgnoredKeys ig = type.getAnnotation(IgnoredKeys.class);
             ignored = ig == null ? Set.of() : Set.of(ig.value());

@@ -65,6 +65,7 @@ final class DestinationRuleRules {
                 r.error(p + ".retryBudget.minRetryConcurrency", "minRetryConcurrency "
                         + t.retryBudget().minRetryConcurrency() + " is negative; expected 0 or more");
             }
+            Checks.duration(r, p + ".retryBudget.budgetInterval", t.retryBudget().budgetInterval());
         }
         Set<Integer> ports = new HashSet<>();
         for (int i = 0; i < Checks.size(t.portLevelSettings()); i++) {

@@ -72,7 +72,9 @@ final class ServiceEntryRules {
         if (s.workloadSelector() != null && s.endpoints() != null) {
             r.error("spec.workloadSelector", "set only one of workloadSelector and endpoints");
         }
-        Checks.selector(r, "spec.workloadSelector", s.workloadSelector());
+        if (s.workloadSelector() != null) {
+            Checks.labels(r, "spec.workloadSelector.labels", s.workloadSelector().labels());
+        }
         if (resolution == Resolution.NONE && Checks.size(s.endpoints()) > 0) {
             r.error("spec.endpoints", "resolution NONE takes no endpoints; use STATIC (IP addresses) or DNS");
         }
