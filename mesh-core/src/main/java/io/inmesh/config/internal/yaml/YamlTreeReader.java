@@ -204,6 +204,7 @@ public final class YamlTreeReader {
 
     private MapNode readMap(int line, int col) {
         Map<String, Entry> entries = new LinkedHashMap<>();
+        java.util.Set<String> merged = new java.util.HashSet<>();
         long size = 1;
         JsonToken t;
         while ((t = parser.nextToken()) != JsonToken.END_OBJECT) {
@@ -213,16 +214,20 @@ public final class YamlTreeReader {
             TokenStreamLocation kl = parser.currentTokenLocation();
             String key = parser.currentName();
             YamlNode value = readValue(parser.nextToken());
-            if ("<<".equals(key) && value instanceof MapNode merged) {
+            if ("<<".equals(key) && value instanceof MapNode mergedMap) {
                 // YAML merge key: entries of the merged map that this map does not set itself.
-                for (Entry e : merged.entries().values()) {
+                for (Entry e : mergedMap.entries().values()) {
                     if (entries.putIfAbsent(e.key(), e) == null) {
+                        merged.add(e.key());
                         size = addSize(size, e.value().expandedSize(), kl);
                     }
                 }
                 continue;
             }
             Entry previous = entries.get(key);
+            if (previous != null && merged.remove(key)) {
+                previous = null; // a key of the map itself overrides a merged one
+            }
             if (previous != null) {
                 problems.add(new Problem(kl.getLineNr(), kl.getColumnNr(), "duplicate key '"
                         + YamlNode.Diag.abbreviate(key) + "' (first at line " + previous.keyLine() + ")"));

@@ -1,0 +1,133 @@
+package io.inmesh.config;
+
+import io.inmesh.config.internal.compile.SnapshotCompiler;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Holds the current {@link MeshSnapshot} and swaps it atomically, all or nothing: an update with any error is
+ * rejected whole and the last good snapshot keeps serving; the rejection is kept for the API and logged once.
+ * Unchanged content causes no swap. Listeners hear about each swap, on the updating thread, after it happened.
+ *
+ * <p>{@link #current()} is a volatile read, safe from any thread; updates are serialised.
+ */
+public final class ConfigHolder {
+    private static final System.Logger LOG = System.getLogger(ConfigHolder.class.getName());
+
+    private final ConfigValidator validator;
+    private final Clock clock;
+    private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private volatile MeshSnapshot current;
+    private volatile boolean loaded;
+    private volatile ConfigRejection lastRejection;
+    private String lastLoggedRejection;
+
+    private ConfigHolder(ConfigOptions options, Clock clock) {
+        this.validator = ConfigValidator.create(options);
+        this.clock = clock;
+        this.current = SnapshotCompiler.compile(List.of(), options, clock.instant());
+    }
+
+    public static ConfigHolder create(ConfigOptions options) {
+        return new ConfigHolder(options, Clock.systemUTC());
+    }
+
+    public static ConfigHolder create(ConfigOptions options, Clock clock) {
+        return new ConfigHolder(options, clock);
+    }
+
+    /** The snapshot serving now: the empty one until a valid configuration was applied. Never null. */
+    public MeshSnapshot current() {
+        return current;
+    }
+
+    /** True once any valid configuration was applied. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** The most recent rejection, if any update was ever rejected. */
+    public Optional<ConfigRejection> lastRejection() {
+        return Optional.ofNullable(lastRejection);
+    }
+
+    /** Registers a listener for swaps; closing the handle removes it. */
+    public AutoCloseable addListener(Consumer<MeshSnapshot> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** Validates and compiles {@code files} as the complete new configuration, and swaps it in when valid. */
+    public synchronized ConfigUpdate update(List<ConfigFile> files) {
+        ConfigValidator.Result result = validator.check(files);
+        MeshSnapshot previous = current;
+        if (!result.valid()) {
+            List<Diagnostic> sorted = new ArrayList<>(result.diagnostics());
+            sorted.sort((a, b) -> Boolean.compare(b.isError(), a.isError()));
+            ConfigRejection rejection = new ConfigRejection(contentHash(files), clock.instant(), sorted);
+            lastRejection = rejection;
+            logOnce(rejection, previous);
+            return new ConfigUpdate.Rejected(previous, rejection);
+        }
+        String version = SnapshotCompiler.version(result.resources());
+        if (loaded && version.equals(previous.version())) {
+            return new ConfigUpdate.Unchanged(previous);
+        }
+        MeshSnapshot next = SnapshotCompiler.compile(result.resources(), validator.options(), clock.instant());
+        current = next;
+        loaded = true;
+        LOG.log(Level.INFO, () -> "InMesh config version " + shortVersion(next.version()) + " applied: "
+                + next.resources().size() + " resources, " + next.routeCount() + " HTTP routes");
+        for (Consumer<MeshSnapshot> l : listeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "InMesh config listener " + l + " failed", e);
+            }
+        }
+        return new ConfigUpdate.Applied(next, previous, result.diagnostics());
+    }
+
+    private void logOnce(ConfigRejection rejection, MeshSnapshot kept) {
+        if (rejection.contentHash().equals(lastLoggedRejection)) {
+            return;
+        }
+        lastLoggedRejection = rejection.contentHash();
+        List<Diagnostic> errors = rejection.errors();
+        StringBuilder b = new StringBuilder("InMesh config rejected with ").append(errors.size())
+                .append(errors.size() == 1 ? " error" : " errors").append("; ")
+                .append(loaded ? "keeping version " + shortVersion(kept.version()) : "no valid config loaded yet");
+        for (Diagnostic d : errors) {
+            b.append(System.lineSeparator()).append("  ").append(d.format());
+        }
+        LOG.log(Level.WARNING, b.toString());
+    }
+
+    static String shortVersion(String version) {
+        return version.substring(0, Math.min(12, version.length()));
+    }
+
+    static String contentHash(List<ConfigFile> files) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (ConfigFile f : files) {
+                md.update(f.name().getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(f.content());
+                md.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

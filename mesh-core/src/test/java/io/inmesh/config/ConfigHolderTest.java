@@ -1,0 +1,121 @@
+package io.inmesh.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigHolderTest {
+
+    static final String V1 = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts: [reviews]
+              http:
+              - route:
+                - destination: {host: reviews, subset: v1}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - {name: v2, labels: {version: v2}}
+            """;
+
+    static List<ConfigFile> files(String... texts) {
+        List<ConfigFile> out = new ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            out.add(new ConfigFile("f" + i + ".yaml", texts[i].getBytes(StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    final ConfigHolder holder = ConfigHolder.create(ConfigOptions.DEFAULTS,
+            Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC));
+
+    @Test
+    void startsEmptyAndNotLoaded() {
+        assertThat(holder.loaded()).isFalse();
+        assertThat(holder.current().resources()).isEmpty();
+        assertThat(holder.lastRejection()).isEmpty();
+    }
+
+    @Test
+    void appliesAValidUpdateAndTellsListenersOnce() throws Exception {
+        List<MeshSnapshot> heard = new ArrayList<>();
+        holder.addListener(heard::add);
+        ConfigUpdate u = holder.update(files(V1));
+        assertThat(u).isInstanceOf(ConfigUpdate.Applied.class);
+        assertThat(holder.loaded()).isTrue();
+        assertThat(holder.current().resources()).hasSize(2);
+        assertThat(heard).containsExactly(holder.current());
+        assertThat(holder.current().virtualServicesFor("reviews.default.svc.cluster.local")).hasSize(1);
+    }
+
+    @Test
+    void sameContentReformattedDoesNotSwap() {
+        holder.update(files(V1));
+        MeshSnapshot first = holder.current();
+        String[] docs = V1.split("---\n");
+        String dr = docs[1].replace("metadata: {name: reviews}\nspec:\n", "spec:\n  # a comment\n")
+                + "metadata:\n  name: reviews\n";
+        // The same resources in another file order and layout, keys of the DestinationRule reordered.
+        ConfigUpdate u = holder.update(files(dr, docs[0]));
+        assertThat(u).isInstanceOf(ConfigUpdate.Unchanged.class);
+        assertThat(holder.current()).isSameAs(first);
+    }
+
+    @Test
+    void rejectsAnUpdateWithAnyErrorAndKeepsTheLastGood() {
+        holder.update(files(V1));
+        MeshSnapshot good = holder.current();
+        List<MeshSnapshot> heard = new ArrayList<>();
+        holder.addListener(heard::add);
+        String bad = V1.replace("subset: v1}", "subset: v1}\n      weight: -5");
+        ConfigUpdate u = holder.update(files(bad, "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+                + "metadata: {name: ok}\nspec: {hosts: [api.example.com], resolution: DNS}\n"));
+        assertThat(u).isInstanceOf(ConfigUpdate.Rejected.class);
+        assertThat(holder.current()).isSameAs(good);
+        assertThat(heard).isEmpty();
+        ConfigRejection rejection = holder.lastRejection().orElseThrow();
+        assertThat(rejection.errors()).singleElement().satisfies(d -> {
+            assertThat(d.field()).isEqualTo("spec.http[0].route[0].weight");
+            assertThat(d.file()).isEqualTo("f0.yaml");
+            assertThat(d.line()).isEqualTo(10);
+        });
+        assertThat(rejection.time()).isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
+    }
+
+    @Test
+    void aChangedUpdateSwapsAndVersionsDiffer() {
+        holder.update(files(V1));
+        MeshSnapshot first = holder.current();
+        ConfigUpdate u = holder.update(files(V1.replace("subset: v1}", "subset: v2}")));
+        assertThat(u).isInstanceOf(ConfigUpdate.Applied.class);
+        assertThat(((ConfigUpdate.Applied) u).previous()).isSameAs(first);
+        assertThat(holder.current().version()).isNotEqualTo(first.version());
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheSwap() {
+        holder.addListener(s -> {
+            throw new IllegalStateException("listener bug");
+        });
+        List<MeshSnapshot> heard = new ArrayList<>();
+        holder.addListener(heard::add);
+        holder.update(files(V1));
+        assertThat(heard).hasSize(1);
+        assertThat(holder.loaded()).isTrue();
+    }
+}
