@@ -1,0 +1,63 @@
+package io.inmesh.benchmarks;
+
+import io.inmesh.config.ConfigFile;
+import io.inmesh.config.ConfigOptions;
+import io.inmesh.config.ConfigValidator;
+import io.inmesh.config.MeshSnapshot;
+import io.inmesh.config.internal.compile.SnapshotCompiler;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The config plane off the request path: YAML to validated resources, and resources to a compiled snapshot, for
+ * 1000 and 10000 HTTP routes.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgs = {"-Xmx2g"})
+public class ConfigCompileBenchmark {
+
+    @Param({"1000", "10000"})
+    public int routes;
+
+    private List<ConfigFile> files;
+    private ConfigValidator.Result validated;
+    private final ConfigValidator validator = ConfigValidator.create();
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        files = RouteConfigs.files(routes);
+        validated = validator.check(files);
+        if (!validated.valid()) {
+            throw new IllegalStateException("generated config is invalid: " + validated.diagnostics());
+        }
+    }
+
+    /** Parse, bind and validate: what a reload costs before compiling. */
+    @Benchmark
+    public ConfigValidator.Result parseAndValidate() {
+        return validator.check(files);
+    }
+
+    /** Compile validated resources into a snapshot. */
+    @Benchmark
+    public MeshSnapshot compile() {
+        return SnapshotCompiler.compile(validated.resources(), ConfigOptions.DEFAULTS, Instant.EPOCH);
+    }
+}
