@@ -101,11 +101,8 @@ class HostileInputIT {
 
     @Test
     void invalidUtf8() throws Exception {
-        byte[] head = """
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata:
-                  name: """.getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name:")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] bytes = java.util.Arrays.copyOf(head, head.length + 4);
         bytes[head.length] = ' ';
         bytes[head.length + 1] = (byte) 0xC3; // a two-byte lead followed by an ASCII byte
