@@ -65,21 +65,21 @@ class HostileInputIT {
     void deeplyNestedFlowSequences() throws Exception {
         Files.writeString(dir.resolve("deep.yaml"), "[".repeat(20_000) + "]".repeat(20_000) + "\n");
 
-        assertRejectedWithOneLine("deep.yaml", "nesting depth");
+        assertRejectedWithOneLine("deep.yaml", "nesting deeper than 100 levels");
     }
 
     @Test
     void deeplyNestedFlowMappings() throws Exception {
         Files.writeString(dir.resolve("deep.yaml"), "{a: ".repeat(20_000) + "}".repeat(20_000) + "\n");
 
-        assertRejectedWithOneLine("deep.yaml", "nesting depth");
+        assertRejectedWithOneLine("deep.yaml", "nesting deeper than 100 levels");
     }
 
     @Test
     void deeplyNestedBlockSequences() throws Exception {
         Files.writeString(dir.resolve("deep.yaml"), "- ".repeat(20_000) + "x\n");
 
-        assertRejectedWithOneLine("deep.yaml", "nesting depth");
+        assertRejectedWithOneLine("deep.yaml", "nesting deeper than 100 levels");
     }
 
     /**
@@ -96,7 +96,7 @@ class HostileInputIT {
             w.write(" ".repeat(2000) + "b\n");
         }
 
-        assertRejectedWithOneLine("deep.yaml", "nesting depth");
+        assertRejectedWithOneLine("deep.yaml", "nesting deeper than 100 levels");
     }
 
     @Test

@@ -30,6 +30,18 @@ class ValidateIT {
                   weight: 100
                 retries:
                   attempts: 3
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: reviews
+              namespace: shop
+            spec:
+              host: reviews
+              subsets:
+              - name: v1
+                labels:
+                  version: v1
             """;
 
     @TempDir
@@ -143,7 +155,7 @@ class ValidateIT {
         assertThat(quiet.stderrLines()).containsExactly("0 errors, 0 warnings in 1 file (1 info not shown: use --verbose)");
         assertThat(verbose.exitCode()).as("%s", verbose).isZero();
         assertThat(verbose.stdoutLines()).singleElement().asString()
-                .startsWith("all.yaml:18:1: info: Service reviews: skipped");
+                .startsWith("all.yaml:30:1: info: Service reviews: skipped");
         assertThat(verbose.stderrLines()).containsExactly("0 errors, 0 warnings, 1 info in 1 file");
     }
 

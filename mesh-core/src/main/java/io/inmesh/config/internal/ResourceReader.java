@@ -64,6 +64,9 @@ public final class ResourceReader {
         }
     }
 
+    /** Most diagnostics reported for one file before reading stops. */
+    static final int MAX_DIAGNOSTICS = 1000;
+
     private ResourceReader() {
     }
 
@@ -79,13 +82,21 @@ public final class ResourceReader {
             if (r != null) {
                 resources.add(r);
             }
+            if (diags.size() > MAX_DIAGNOSTICS) {
+                int line = doc.root().line();
+                diags.subList(MAX_DIAGNOSTICS, diags.size()).clear();
+                diags.add(new Diagnostic(Severity.ERROR, file, line, 1, null, null, null, null,
+                        "more than " + MAX_DIAGNOSTICS + " problems in this file; stopped reading at line " + line));
+                break;
+            }
         }
         return new FileContent(List.copyOf(resources), List.copyOf(diags));
     }
 
     private static LoadedResource readDocument(String file, YamlNode root, String defaultNamespace,
                                                List<Diagnostic> diags) {
-        if (root instanceof Scalar s && s.kind() == YamlNode.ScalarKind.NULL) {
+        if (root instanceof Scalar s && (s.kind() == YamlNode.ScalarKind.NULL
+                || (s.kind() == YamlNode.ScalarKind.STRING && s.text().isEmpty()))) {
             return null; // an empty document, as between two `---`
         }
         if (!(root instanceof MapNode map)) {
@@ -122,8 +133,8 @@ public final class ResourceReader {
         // Bind metadata first, so that every later diagnostic names the resource.
         List<Diagnostic> local = new ArrayList<>();
         String[] identity = {null, docName};
-        Binder binder = new Binder((severity, path, at, message) -> local.add(new Diagnostic(severity, file,
-                at.line(), at.column(), kind, identity[0], identity[1], path, message)));
+        Binder binder = new Binder((severity, path, line, column, message) -> local.add(new Diagnostic(severity,
+                file, line, column, kind, identity[0], identity[1], path, message)));
         ObjectMeta meta = (ObjectMeta) binder.bind(map.get("metadata"), ObjectMeta.class, "metadata");
         String namespace = meta == null || meta.namespace() == null || meta.namespace().isEmpty()
                 ? defaultNamespace : meta.namespace();

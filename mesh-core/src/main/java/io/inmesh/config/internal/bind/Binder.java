@@ -35,7 +35,7 @@ public final class Binder {
     /** Receives the binder's findings. */
     @FunctionalInterface
     public interface Reporter {
-        void report(Severity severity, String path, YamlNode at, String message);
+        void report(Severity severity, String path, int line, int column, String message);
     }
 
     private final Reporter reporter;
@@ -105,7 +105,7 @@ public final class Binder {
             }
             Duration d = Durations.parse((String) s.value());
             if (d == null) {
-                reporter.report(Severity.ERROR, path, node, "invalid duration \"" + YamlNode.Diag.abbreviate(s.text())
+                report(Severity.ERROR, path, node, "invalid duration \"" + YamlNode.Diag.abbreviate(s.text())
                         + "\": expected a number with a unit (ns, us, ms, s, m, h), such as 1.5s, 100ms or 2m");
             }
             return d;
@@ -131,7 +131,7 @@ public final class Binder {
         BigInteger min = BigInteger.valueOf(isInt ? Integer.MIN_VALUE : Long.MIN_VALUE);
         BigInteger max = BigInteger.valueOf(isInt ? Integer.MAX_VALUE : Long.MAX_VALUE);
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            reporter.report(Severity.ERROR, path, s, "integer " + value + " is out of range (expected " + min
+            report(Severity.ERROR, path, s, "integer " + value + " is out of range (expected " + min
                     + " to " + max + ")");
             return null;
         }
@@ -147,7 +147,7 @@ public final class Binder {
                     return c;
                 }
             }
-            reporter.report(Severity.ERROR, path, node, "unknown value \"" + YamlNode.Diag.abbreviate(s.text())
+            report(Severity.ERROR, path, node, "unknown value \"" + YamlNode.Diag.abbreviate(s.text())
                     + "\"" + Hints.didYouMean(s.text(), names) + "; expected one of " + String.join(", ", names));
             return null;
         }
@@ -183,7 +183,7 @@ public final class Binder {
                     key = Integer.valueOf(e.key());
                 } catch (NumberFormatException ex) {
                     nodes.put(entryPath, e.value());
-                    reporter.report(Severity.ERROR, entryPath, e.value(), "key \"" + YamlNode.Diag.abbreviate(e.key())
+                    reporter.report(Severity.ERROR, entryPath, e.keyLine(), e.keyColumn(), "key \"" + YamlNode.Diag.abbreviate(e.key())
                             + "\" is not a port number");
                     continue;
                 }
@@ -211,7 +211,7 @@ public final class Binder {
             if (index == null) {
                 if (!shape.ignored.contains(e.key())) {
                     nodes.put(fieldPath, e.value());
-                    reporter.report(Severity.ERROR, fieldPath, e.value(), "unknown field \""
+                    reporter.report(Severity.ERROR, fieldPath, e.keyLine(), e.keyColumn(), "unknown field \""
                             + YamlNode.Diag.abbreviate(e.key()) + "\"" + Hints.didYouMean(e.key(), shape.indexByName.keySet())
                             + " in " + shape.displayName);
                 }
@@ -219,14 +219,14 @@ public final class Binder {
             }
             RecordComponent c = shape.components[index];
             if (args[index] != null) {
-                reporter.report(Severity.ERROR, fieldPath, e.value(), "field " + c.getName()
+                reporter.report(Severity.ERROR, fieldPath, e.keyLine(), e.keyColumn(), "field " + c.getName()
                         + " is set twice (under its name and an alias)");
                 continue;
             }
             args[index] = bind(e.value(), c.getGenericType(), fieldPath);
             Unsupported unsupported = c.getAnnotation(Unsupported.class);
             if (unsupported != null && args[index] != null) {
-                reporter.report(Severity.WARNING, fieldPath, e.value(), "not supported by InMesh; ignored"
+                reporter.report(Severity.WARNING, fieldPath, e.keyLine(), e.keyColumn(), "not supported by InMesh; ignored"
                         + (unsupported.value().isEmpty() ? "" : " (" + unsupported.value() + ")"));
             }
         }
@@ -237,8 +237,12 @@ public final class Binder {
         }
     }
 
+    private void report(Severity severity, String path, YamlNode at, String message) {
+        reporter.report(severity, path, at.line(), at.column(), message);
+    }
+
     private Object mismatch(YamlNode node, String path, String expected) {
-        reporter.report(Severity.ERROR, path, node, "expected " + expected + ", got " + node.describe());
+        report(Severity.ERROR, path, node, "expected " + expected + ", got " + node.describe());
         return null;
     }
 

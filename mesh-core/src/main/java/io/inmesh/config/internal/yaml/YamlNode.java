@@ -17,7 +17,10 @@ public sealed interface YamlNode {
     /** 1-based column of the node's first character. */
     int column();
 
-    /** Number of nodes this one stands for once every alias is expanded (itself included). */
+    /**
+     * What this node costs once every alias is expanded: one unit per node plus one per 16 characters of scalar
+     * text, so that aliases to long strings count too.
+     */
     long expandedSize();
 
     /** What the node is, in words, for diagnostics ("a map", "a list", "the string \"x\""). */
@@ -29,7 +32,7 @@ public sealed interface YamlNode {
     record Scalar(ScalarKind kind, Object value, String text, int line, int column) implements YamlNode {
         @Override
         public long expandedSize() {
-            return 1;
+            return 1 + text.length() / 16;
         }
 
         @Override

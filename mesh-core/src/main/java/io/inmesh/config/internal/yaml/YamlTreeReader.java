@@ -37,8 +37,13 @@ public final class YamlTreeReader {
     public static final int MAX_BYTES = 8 * 1024 * 1024;
     /** Deepest nesting accepted. Istio resources nest about 12 levels. */
     public static final int MAX_DEPTH = 100;
-    /** Most nodes one document may stand for once aliases are expanded (a guard against "billion laughs"). */
+    /**
+     * Most a document may cost once aliases are expanded, in {@link YamlNode#expandedSize()} units (a guard against
+     * "billion laughs"): about a million nodes, or 16 MiB of text.
+     */
     public static final long MAX_EXPANDED_NODES = 1_000_000;
+    /** Most documents one file may hold. */
+    public static final int MAX_DOCUMENTS = 10_000;
 
     /** A problem found while reading, at a 1-based position. */
     public record Problem(int line, int column, String message) {
@@ -128,6 +133,12 @@ public final class YamlTreeReader {
             JsonToken t;
             while ((t = parser.nextToken()) != null) {
                 anchors.clear();
+                if (index >= MAX_DOCUMENTS) {
+                    TokenStreamLocation at = parser.currentTokenLocation();
+                    problems.add(new Problem(at.getLineNr(), at.getColumnNr(), "more than " + MAX_DOCUMENTS
+                            + " documents in one file"));
+                    return docs;
+                }
                 YamlNode root = readValue(t);
                 if (root.expandedSize() > MAX_EXPANDED_NODES) {
                     problems.add(new Problem(root.line(), root.column(), "document expands to "
@@ -139,6 +150,12 @@ public final class YamlTreeReader {
             }
         } catch (TooLarge e) {
             problems.add(new Problem(e.line, e.column, e.getMessage()));
+        } catch (tools.jackson.core.exc.StreamConstraintsException e) {
+            TokenStreamLocation loc = parser == null ? null : parser.currentLocation();
+            String what = String.valueOf(e.getOriginalMessage()).contains("nesting depth")
+                    ? "nesting deeper than " + MAX_DEPTH + " levels" : "input exceeds a size limit";
+            problems.add(new Problem(loc == null ? 1 : Math.max(1, loc.getLineNr()),
+                    loc == null ? 1 : Math.max(1, loc.getColumnNr()), "invalid YAML: " + what));
         } catch (JacksonException e) {
             TokenStreamLocation loc = e.getLocation();
             int line = loc == null || loc.getLineNr() < 1 ? 1 : loc.getLineNr();
