@@ -101,13 +101,13 @@ public record VirtualService(String apiVersion, ObjectMeta metadata, Spec spec) 
 
     public record Delay(
             Duration fixedDelay,
-            @Unsupported("Istio does not implement it either") Duration exponentialDelay,
+            Duration exponentialDelay,
             Percent percentage,
             Integer percent) {
     }
 
     public record Abort(Integer httpStatus, String grpcStatus,
-                        @Unsupported("HTTP/2 error injection needs a proxy") String http2Error,
+                        String http2Error,
                         Percent percentage) {
     }
 

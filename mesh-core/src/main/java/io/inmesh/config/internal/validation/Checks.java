@@ -24,7 +24,7 @@ final class Checks {
     private static final java.util.regex.Pattern LABEL_NAME =
             java.util.regex.Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final java.util.regex.Pattern HEADER_NAME =
-            java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+            java.util.regex.Pattern.compile(":?[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
 
     static boolean isDns1123Label(String s) {
         return s != null && s.length() <= 63 && DNS1123_LABEL.matcher(s).matches();
@@ -42,7 +42,11 @@ final class Checks {
         return true;
     }
 
-    /** A host name, optionally with a leading {@code *.} or {@code *} wildcard label; short names allowed. */
+    /**
+     * A host name as Istio accepts it: lower-case DNS-1123 labels, an optional trailing dot, at most 255
+     * characters, the first label optionally a wildcard ({@code *}, {@code *.example.com}, {@code *-api.example.com});
+     * short names allowed; the top-level label not all digits (unless the host is an IP address).
+     */
     static String hostProblem(String host, boolean wildcardAllowed) {
         if (host == null || host.isEmpty()) {
             return "host must not be empty";
@@ -50,24 +54,35 @@ final class Checks {
         if (host.equals("*")) {
             return wildcardAllowed ? null : "the wildcard host \"*\" is not allowed here";
         }
-        String rest = host;
-        if (host.startsWith("*")) {
-            if (!wildcardAllowed) {
-                return "host " + Report.q(host) + ": wildcards are not allowed here";
-            }
-            rest = host.startsWith("*.") ? host.substring(2) : host.substring(1);
+        if (host.length() > 255) {
+            return "host " + Report.q(host) + " is longer than 255 characters";
         }
-        if (rest.length() > 253) {
-            return "host " + Report.q(host) + " is longer than 253 characters";
-        }
-        if (isIp(rest)) {
+        if (isIp(host)) {
             return null;
         }
-        for (String label : rest.split("\\.", -1)) {
-            if (label.length() > 63 || !HOST_LABEL.matcher(label).matches()) {
-                return "host " + Report.q(host) + " is not a valid DNS name (label " + Report.q(label)
-                        + "); expected names such as reviews, reviews.prod.svc.cluster.local or *.example.com";
+        String rest = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        String[] labels = rest.split("\\.", -1);
+        for (int i = 0; i < labels.length; i++) {
+            String label = labels[i];
+            if (i == 0 && label.startsWith("*")) {
+                if (!wildcardAllowed) {
+                    return "host " + Report.q(host) + ": wildcards are not allowed here";
+                }
+                label = label.substring(1);
+                if (label.isEmpty()) {
+                    continue;
+                }
+                label = "x" + label; // "*-api" checks as a label that starts with a letter
             }
+            if (!isDns1123Label(label)) {
+                String lower = host.toLowerCase(java.util.Locale.ROOT);
+                return "host " + Report.q(host) + " is not a valid DNS name (label " + Report.q(labels[i]) + ")"
+                        + (!lower.equals(host) ? "; host names are lower-case: " + Report.q(lower)
+                        : "; expected names such as reviews, reviews.prod.svc.cluster.local or *.example.com");
+            }
+        }
+        if (labels.length > 1 && labels[labels.length - 1].chars().allMatch(Character::isDigit)) {
+            return "host " + Report.q(host) + " has an all-numeric top-level label and is not an IP address";
         }
         return null;
     }
@@ -143,6 +158,8 @@ final class Checks {
     static void percent(Report r, String path, double v) {
         if (v < 0 || v > 100) {
             r.error(path, "percentage " + fmt(v) + " is out of range; expected 0 to 100");
+        } else if (v > 0 && v < 0.0001) {
+            r.error(path, "percentage " + v + " is neither 0 nor in the range 0.0001 to 100");
         }
     }
 
@@ -160,13 +177,6 @@ final class Checks {
         } else if (d.toNanos() % 1_000_000 != 0) {
             r.error(path, "duration " + Durations.format(d)
                     + " is finer than a millisecond; only millisecond precision is supported");
-        }
-    }
-
-    /** As {@link #duration}, with 0 also accepted (it means "no timeout"). */
-    static void timeout(Report r, String path, Duration d) {
-        if (d != null && !d.isZero()) {
-            duration(r, path, d);
         }
     }
 
@@ -197,15 +207,19 @@ final class Checks {
      * A StringMatch: exactly one of exact, prefix, regex. {@code emptyAllowed} for header matches, where {@code {}}
      * means "present".
      */
-    static void stringMatch(Report r, String path, StringMatch m, boolean emptyAllowed) {
+    static void stringMatch(Report r, String path, StringMatch m, boolean emptyPrefixAllowed) {
         if (m == null) {
             return;
         }
         int set = (m.exact() != null ? 1 : 0) + (m.prefix() != null ? 1 : 0) + (m.regex() != null ? 1 : 0);
         if (set > 1) {
             r.error(path, "set only one of exact, prefix or regex (" + set + " are set)");
-        } else if (set == 0 && !emptyAllowed) {
-            r.error(path, "empty match: expected one of exact, prefix or regex");
+        }
+        if (!emptyPrefixAllowed && "".equals(m.prefix())) {
+            r.error(path + ".prefix", "prefix string match must not be empty");
+        }
+        if ("".equals(m.regex())) {
+            r.error(path + ".regex", "regex string match must not be empty");
         }
         regex(r, path + ".regex", m.regex());
     }
@@ -241,8 +255,24 @@ final class Checks {
     }
 
     static void selector(Report r, String path, WorkloadSelector s) {
-        if (s != null) {
-            labels(r, path + ".matchLabels", s.matchLabels());
+        if (s == null) {
+            return;
+        }
+        selectorLabels(r, path + ".matchLabels", s.matchLabels());
+    }
+
+    /** Selector labels: Istio refuses empty keys and wildcards, and warns when there are none. */
+    static void selectorLabels(Report r, String path, Map<String, String> labels) {
+        if (labels == null || labels.isEmpty()) {
+            r.warning(path, "workload selector specified without labels: it selects every workload of the namespace");
+            return;
+        }
+        for (var e : labels.entrySet()) {
+            if (e.getKey().isEmpty()) {
+                r.error(path, "empty label key");
+            } else if (e.getKey().contains("*") || (e.getValue() != null && e.getValue().contains("*"))) {
+                r.error(path + "[" + e.getKey() + "]", "wildcards are not allowed in a workload selector");
+            }
         }
     }
 

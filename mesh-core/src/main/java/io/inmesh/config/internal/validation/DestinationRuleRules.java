@@ -44,6 +44,27 @@ final class DestinationRuleRules {
         Checks.selector(r, "spec.workloadSelector", s.workloadSelector());
     }
 
+    private static void policyExtras(TrafficPolicy t, String p, Report r) {
+        if (t.tunnel() != null && t.proxyProtocol() != null) {
+            r.error(p, "tunnel and proxyProtocol must not be set together");
+        }
+        var lb = t.loadBalancer();
+        if (lb != null && lb.warmup() != null) {
+            var w = lb.warmup();
+            if (w.duration() == null) {
+                r.error(p + ".loadBalancer.warmup.duration", "missing: warmup needs a duration");
+            }
+            Checks.duration(r, p + ".loadBalancer.warmup.duration", w.duration());
+            if (w.minimumPercent() != null) {
+                Checks.percent(r, p + ".loadBalancer.warmup.minimumPercent", w.minimumPercent());
+            }
+            if (w.aggression() != null && w.aggression() < 1) {
+                r.error(p + ".loadBalancer.warmup.aggression", "aggression " + Checks.fmt(w.aggression())
+                        + " must be at least 1");
+            }
+        }
+    }
+
     private static void trafficPolicy(TrafficPolicy t, String p, Report r) {
         if (t == null) {
             return;
@@ -53,6 +74,7 @@ final class DestinationRuleRules {
                 && t.proxyProtocol() == null && t.retryBudget() == null) {
             r.error(p, "a traffic policy must set at least one field");
         }
+        policyExtras(t, p, r);
         loadBalancer(t.loadBalancer(), p + ".loadBalancer", r);
         connectionPool(t.connectionPool(), p + ".connectionPool", r);
         outlierDetection(t.outlierDetection(), p + ".outlierDetection", r);
@@ -65,7 +87,6 @@ final class DestinationRuleRules {
                 r.error(p + ".retryBudget.minRetryConcurrency", "minRetryConcurrency "
                         + t.retryBudget().minRetryConcurrency() + " is negative; expected 0 or more");
             }
-            Checks.duration(r, p + ".retryBudget.budgetInterval", t.retryBudget().budgetInterval());
         }
         Set<Integer> ports = new HashSet<>();
         for (int i = 0; i < Checks.size(t.portLevelSettings()); i++) {
@@ -76,7 +97,8 @@ final class DestinationRuleRules {
             } else {
                 Checks.port(r, pp + ".port.number", pl.port().number());
                 if (!ports.add(pl.port().number())) {
-                    r.error(pp + ".port.number", "duplicate port-level settings for port " + pl.port().number());
+                    r.warning(pp + ".port.number", "port " + pl.port().number()
+                            + " has port-level settings already; these are ignored");
                 }
             }
             if (pl.loadBalancer() == null && pl.connectionPool() == null && pl.outlierDetection() == null
@@ -106,8 +128,8 @@ final class DestinationRuleRules {
             int keys = (ch.httpHeaderName() != null ? 1 : 0) + (ch.httpCookie() != null ? 1 : 0)
                     + (Boolean.TRUE.equals(ch.useSourceIp()) ? 1 : 0) + (ch.httpQueryParameterName() != null ? 1 : 0);
             if (keys == 0) {
-                r.error(p + ".consistentHash", "a consistent hash needs one of httpHeaderName, httpCookie,"
-                        + " useSourceIp or httpQueryParameterName");
+                r.warning(p + ".consistentHash", "a consistent hash without httpHeaderName, httpCookie, useSourceIp"
+                        + " or httpQueryParameterName has no key to hash");
             } else if (keys > 1) {
                 r.error(p + ".consistentHash", "set only one of httpHeaderName, httpCookie, useSourceIp and"
                         + " httpQueryParameterName");
@@ -118,9 +140,6 @@ final class DestinationRuleRules {
             if (ch.httpCookie() != null) {
                 if (ch.httpCookie().name() == null || ch.httpCookie().name().isEmpty()) {
                     r.error(p + ".consistentHash.httpCookie.name", "missing: a hash cookie needs a name");
-                }
-                if (ch.httpCookie().ttl() != null && !ch.httpCookie().ttl().isZero()) {
-                    Checks.duration(r, p + ".consistentHash.httpCookie.ttl", ch.httpCookie().ttl());
                 }
             }
             if (ch.ringHash() != null && ch.maglev() != null) {
@@ -133,15 +152,17 @@ final class DestinationRuleRules {
                 }
             }
             if (ch.ringHash() != null && ch.ringHash().minimumRingSize() != null
-                    && (ch.ringHash().minimumRingSize() < 1 || ch.ringHash().minimumRingSize() > 8_388_608)) {
+                    && ch.ringHash().minimumRingSize() < 0) {
                 r.error(p + ".consistentHash.ringHash.minimumRingSize", "ring size " + ch.ringHash().minimumRingSize()
-                        + " is out of range; expected 1 to 8388608");
+                        + " is negative; expected 0 (the default, 1024) or more");
             }
-            if (ch.maglev() != null && ch.maglev().tableSize() != null) {
-                long size = ch.maglev().tableSize();
-                if (size < 1 || size > 5_000_011 || !BigInteger.valueOf(size).isProbablePrime(30)) {
+            if (ch.maglev() != null) {
+                Long size = ch.maglev().tableSize();
+                if (size == null) {
+                    r.error(p + ".consistentHash.maglev.tableSize", "missing: maglev needs tableSize, a prime such as 65537");
+                } else if (size < 2 || size >= 5_000_011 || !BigInteger.valueOf(size).isProbablePrime(30)) {
                     r.error(p + ".consistentHash.maglev.tableSize", "maglev table size " + size
-                            + " must be a prime number up to 5000011 (the default is 65537)");
+                            + " must be a prime number below 5000011, such as 65537");
                 }
             }
         }
@@ -159,7 +180,9 @@ final class DestinationRuleRules {
             nonNegative(r, p + ".tcp.maxConnections", t.maxConnections());
             Checks.duration(r, p + ".tcp.connectTimeout", t.connectTimeout());
             Checks.duration(r, p + ".tcp.maxConnectionDuration", t.maxConnectionDuration());
-            Checks.duration(r, p + ".tcp.idleTimeout", t.idleTimeout());
+            if (t.idleTimeout() != null && t.idleTimeout().toMillis() != 0) {
+                Checks.duration(r, p + ".tcp.idleTimeout", t.idleTimeout()); // 0s disables it
+            }
         }
         if (cp.http() != null) {
             var h = cp.http();
@@ -169,6 +192,9 @@ final class DestinationRuleRules {
             nonNegative(r, p + ".http.maxRetries", h.maxRetries());
             nonNegative(r, p + ".http.maxConcurrentStreams", h.maxConcurrentStreams());
             Checks.duration(r, p + ".http.idleTimeout", h.idleTimeout());
+            if (h.h2UpgradePolicy() == DestinationRule.H2UpgradePolicy.UPGRADE && Boolean.TRUE.equals(h.useClientProtocol())) {
+                r.error(p + ".http", "h2UpgradePolicy UPGRADE and useClientProtocol cannot both be set");
+            }
         }
     }
 
@@ -183,6 +209,11 @@ final class DestinationRuleRules {
         nonNegative(r, p + ".consecutive5xxErrors", od.consecutive5xxErrors());
         nonNegative(r, p + ".consecutiveGatewayErrors", od.consecutiveGatewayErrors());
         nonNegative(r, p + ".consecutiveLocalOriginFailures", od.consecutiveLocalOriginFailures());
+        if (od.consecutiveLocalOriginFailures() != null && od.consecutiveLocalOriginFailures() > 0
+                && !Boolean.TRUE.equals(od.splitExternalLocalOriginErrors())) {
+            r.error(p + ".consecutiveLocalOriginFailures", "consecutiveLocalOriginFailures takes effect only with"
+                    + " splitExternalLocalOriginErrors: true");
+        }
         Checks.duration(r, p + ".interval", od.interval());
         Checks.duration(r, p + ".baseEjectionTime", od.baseEjectionTime());
         if (od.maxEjectionPercent() != null) {
@@ -199,29 +230,37 @@ final class DestinationRuleRules {
         }
         TlsMode mode = tls.mode() == null ? TlsMode.DISABLE : tls.mode();
         boolean files = tls.clientCertificate() != null || tls.privateKey() != null || tls.caCertificates() != null;
-        if ((mode == TlsMode.DISABLE || mode == TlsMode.ISTIO_MUTUAL)
-                && (files || tls.credentialName() != null)) {
-            r.error(p, "mode " + mode + " takes no certificates: clientCertificate, privateKey, caCertificates and"
-                    + " credentialName are for SIMPLE and MUTUAL");
+        if ((mode == TlsMode.DISABLE || mode == TlsMode.ISTIO_MUTUAL) && (files || tls.credentialName() != null)) {
+            r.warning(p, "mode " + mode + " ignores clientCertificate, privateKey, caCertificates and credentialName"
+                    + " (they are for SIMPLE and MUTUAL)");
         }
-        if (mode == TlsMode.MUTUAL && tls.credentialName() == null
-                && (tls.clientCertificate() == null || tls.privateKey() == null)) {
-            r.error(p, "mode MUTUAL needs clientCertificate and privateKey (or credentialName)");
+        if (mode == TlsMode.MUTUAL && tls.credentialName() == null) {
+            if (tls.clientCertificate() == null) {
+                r.error(p + ".clientCertificate", "missing: mode MUTUAL needs clientCertificate (or credentialName)");
+            }
+            if (tls.privateKey() == null) {
+                r.error(p + ".privateKey", "missing: mode MUTUAL needs privateKey (or credentialName)");
+            }
         }
         if (mode == TlsMode.SIMPLE && (tls.clientCertificate() != null || tls.privateKey() != null)) {
-            r.error(p, "mode SIMPLE presents no client certificate: use MUTUAL to send clientCertificate and"
-                    + " privateKey");
+            r.warning(p, "mode SIMPLE sends no client certificate: clientCertificate and privateKey are ignored;"
+                    + " use MUTUAL to send them");
         }
-        if (tls.credentialName() != null && files) {
-            r.error(p, "set either credentialName or the certificate files, not both");
-        }
-        if (Boolean.TRUE.equals(tls.insecureSkipVerify())) {
+        boolean skip = Boolean.TRUE.equals(tls.insecureSkipVerify());
+        boolean sans = tls.subjectAltNames() != null && !tls.subjectAltNames().isEmpty();
+        if (skip && mode == TlsMode.SIMPLE && (tls.caCertificates() != null || tls.credentialName() != null || sans)) {
+            r.error(p + ".insecureSkipVerify", "insecureSkipVerify cannot be set with caCertificates, credentialName"
+                    + " or subjectAltNames in mode SIMPLE");
+        } else if (skip && mode == TlsMode.MUTUAL && (tls.caCertificates() != null || sans)) {
+            r.error(p + ".insecureSkipVerify", "insecureSkipVerify cannot be set with caCertificates or"
+                    + " subjectAltNames in mode MUTUAL");
+        } else if (skip) {
             r.warning(p + ".insecureSkipVerify", "the server certificate is not verified: anyone in the path can"
                     + " impersonate the server");
         }
         for (int i = 0; i < Checks.size(tls.subjectAltNames()); i++) {
-            if (tls.subjectAltNames().get(i) == null || tls.subjectAltNames().get(i).isEmpty()) {
-                r.error(p + ".subjectAltNames[" + i + "]", "subject alternative name must not be empty");
+            if (tls.subjectAltNames().get(i).isEmpty()) {
+                r.warning(p + ".subjectAltNames[" + i + "]", "empty subject alternative name matches no certificate");
             }
         }
     }

@@ -36,9 +36,6 @@ final class SecurityRules {
             }
             for (var e : s.portLevelMtls().entrySet()) {
                 Checks.port(r, "spec.portLevelMtls[" + e.getKey() + "]", e.getKey());
-                if (e.getValue().mode() == null) {
-                    r.error("spec.portLevelMtls[" + e.getKey() + "].mode", "missing: a port-level setting needs a mode");
-                }
             }
         }
         if (hasSelector && options.rootNamespace().equals(pa.metadata().namespace())) {
@@ -50,6 +47,10 @@ final class SecurityRules {
     static final Set<String> CONDITION_KEYS = Set.of("source.ip", "remote.ip", "source.namespace",
             "source.principal", "request.auth.principal", "request.auth.audiences", "request.auth.presenter",
             "destination.ip", "destination.port", "connection.sni", "source.serviceAccount");
+
+    /** Keys Istio refuses with a reason of their own. */
+    static final Set<String> UNSUPPORTED_KEYS = Set.of("destination.namespace", "destination.labels",
+            "destination.name", "destination.user");
 
     static void validate(AuthorizationPolicy ap, Report r) {
         var s = ap.spec();
@@ -67,17 +68,18 @@ final class SecurityRules {
         } else if (s.provider() != null) {
             r.error("spec.provider", "provider goes with action CUSTOM only; the action is " + action);
         }
-        if ((action == Action.DENY || action == Action.AUDIT) && s.rules() == null) {
-            r.error("spec.rules", "a " + action + " policy without rules is invalid; to deny everything use an"
-                    + " ALLOW policy with no rules (spec: {})");
+        if (action == Action.DENY && Checks.size(s.rules()) == 0) {
+            r.error("spec.rules", "a DENY policy without rules is meaningless as it never matches; add an empty rule"
+                    + " {} to deny every request");
         }
-        Checks.emptyList(r, "spec.rules", s.rules(), "rules");
+        if (action == Action.CUSTOM && s.rules() == null) {
+            r.error("spec.rules", "a CUSTOM policy needs rules");
+        }
         for (int i = 0; i < Checks.size(s.rules()); i++) {
             var rule = s.rules().get(i);
             String p = "spec.rules[" + i + "]";
             Checks.emptyList(r, p + ".from", rule.from(), "from");
             Checks.emptyList(r, p + ".to", rule.to(), "to");
-            Checks.emptyList(r, p + ".when", rule.when(), "when");
             for (int j = 0; j < Checks.size(rule.from()); j++) {
                 String fp = p + ".from[" + j + "]";
                 Source src = rule.from().get(j).source();
@@ -116,14 +118,16 @@ final class SecurityRules {
         strings(r, p + ".notRequestPrincipals", s.notRequestPrincipals(), false);
         strings(r, p + ".namespaces", s.namespaces(), false);
         strings(r, p + ".notNamespaces", s.notNamespaces(), false);
-        strings(r, p + ".serviceAccounts", s.serviceAccounts(), false);
-        strings(r, p + ".notServiceAccounts", s.notServiceAccounts(), false);
         ips(r, p + ".ipBlocks", s.ipBlocks());
         ips(r, p + ".notIpBlocks", s.notIpBlocks());
         ips(r, p + ".remoteIpBlocks", s.remoteIpBlocks());
         ips(r, p + ".notRemoteIpBlocks", s.notRemoteIpBlocks());
-        if (s.serviceAccounts() != null && s.principals() != null) {
-            r.error(p, "set only one of serviceAccounts and principals");
+        serviceAccounts(r, p + ".serviceAccounts", s.serviceAccounts());
+        serviceAccounts(r, p + ".notServiceAccounts", s.notServiceAccounts());
+        boolean accounts = s.serviceAccounts() != null || s.notServiceAccounts() != null;
+        if (accounts && (s.principals() != null || s.notPrincipals() != null || s.namespaces() != null
+                || s.notNamespaces() != null)) {
+            r.error(p, "serviceAccounts cannot be set with namespaces or principals");
         }
     }
 
@@ -147,6 +151,9 @@ final class SecurityRules {
         String key = c.key();
         if (key == null || key.isEmpty()) {
             r.error(p + ".key", "missing: a condition needs a key");
+        } else if (UNSUPPORTED_KEYS.contains(key)) {
+            r.error(p + ".key", "condition key " + q(key) + " is not supported; it names the destination, which the"
+                    + " policy's selector already picks");
         } else if (!knownKey(key)) {
             r.error(p + ".key", "unknown condition key " + q(key)
                     + io.inmesh.config.internal.bind.Hints.didYouMean(key, CONDITION_KEYS)
@@ -165,6 +172,9 @@ final class SecurityRules {
         } else if (key.equals("destination.port")) {
             ports(r, p + ".values", c.values());
             ports(r, p + ".notValues", c.notValues());
+        } else if (key.equals("source.serviceAccount")) {
+            serviceAccounts(r, p + ".values", c.values());
+            serviceAccounts(r, p + ".notValues", c.notValues());
         } else {
             strings(r, p + ".values", c.values(), false);
             strings(r, p + ".notValues", c.notValues(), false);
@@ -175,8 +185,12 @@ final class SecurityRules {
         if (CONDITION_KEYS.contains(key)) {
             return true;
         }
-        if (key.startsWith("request.headers[") && key.endsWith("]")) {
-            return key.length() > "request.headers[]".length();
+        if ((key.startsWith("request.headers[") || key.startsWith("request.experimental.inline.headers["))
+                && key.endsWith("]")) {
+            return !key.endsWith("[]");
+        }
+        if (key.startsWith("experimental.envoy.filters.") && key.contains("[") && key.endsWith("]")) {
+            return true;
         }
         if (key.startsWith("request.auth.claims[") && key.endsWith("]")) {
             String inner = key.substring("request.auth.claims[".length(), key.length() - 1);
@@ -194,13 +208,13 @@ final class SecurityRules {
                 r.error(vp, "empty value: expected a value, \"prefix*\", \"*suffix\" or \"*\"");
                 continue;
             }
-            if (v.length() > 1 && v.substring(1, v.length() - 1).contains("*")) {
-                r.error(vp, "value " + q(v) + " has a * in the middle; only a leading or trailing * is supported"
-                        + " (no regex)");
+            if (v.length() > 2 && v.substring(1, v.length() - 1).contains("*")) {
+                r.warning(vp, "value " + q(v) + " has a * in the middle, which matches only a literal *: wildcards"
+                        + " work as a prefix or suffix only");
             }
             if (principals && v.startsWith("spiffe://")) {
-                r.error(vp, "principal " + q(v) + " starts with spiffe://; principals are written without it, as"
-                        + " " + q(v.substring("spiffe://".length())));
+                r.warning(vp, "principal " + q(v) + " starts with spiffe:// and never matches; principals are"
+                        + " written without it, as " + q(v.substring("spiffe://".length())));
             }
         }
     }
@@ -235,41 +249,50 @@ final class SecurityRules {
             String vp = p + "[" + i + "]";
             if (v == null || v.isEmpty()) {
                 r.error(vp, "empty path");
-                continue;
-            }
-            if (v.contains("{")) {
+            } else if (v.contains("{") || v.contains("}")) {
                 templatePath(r, vp, v);
-                continue;
-            }
-            if (!v.startsWith("/") && !v.startsWith("*")) {
-                r.error(vp, "path " + q(v) + " must start with / (or be \"*\" or \"*suffix\")");
-            }
-            if (v.length() > 1 && v.substring(1, v.length() - 1).contains("*")) {
-                r.error(vp, "path " + q(v) + " has a * in the middle; use {*} or {**} path templates");
             }
         }
     }
 
-    /** Path templates: {@code {*}} is one segment, {@code {**}} any rest and only last; no other braces. */
+    /**
+     * Path templates: a segment holding a brace must be exactly {@code {*}} (one segment) or {@code {**}} (any
+     * rest), and no template may follow {@code {**}}.
+     */
     private static void templatePath(Report r, String p, String v) {
-        if (!v.startsWith("/")) {
-            r.error(p, "path template " + q(v) + " must start with /");
+        boolean sawRest = false;
+        for (String seg : v.split("/", -1)) {
+            if (!seg.contains("{") && !seg.contains("}")) {
+                continue;
+            }
+            if (!seg.equals("{*}") && !seg.equals("{**}")) {
+                r.error(p, "path template " + q(v) + ": segment " + q(seg)
+                        + " is not a template; expected a whole segment {*} or {**}");
+                return;
+            }
+            if (sawRest) {
+                r.error(p, "path template " + q(v) + ": {**} is not the last operator");
+                return;
+            }
+            sawRest = seg.equals("{**}");
+        }
+    }
+
+    /** Service accounts: {@code sa} or {@code ns/sa}, no wildcards, at most 16 values of at most 320 chars. */
+    private static void serviceAccounts(Report r, String p, List<String> values) {
+        if (values == null) {
             return;
         }
-        String[] segments = v.substring(1).split("/", -1);
-        for (int i = 0; i < segments.length; i++) {
-            String seg = segments[i];
-            if (seg.contains("{") || seg.contains("}")) {
-                if (seg.equals("{**}")) {
-                    if (i != segments.length - 1) {
-                        r.error(p, "path template " + q(v) + ": {**} must be the last segment");
-                    }
-                } else if (!seg.equals("{*}")) {
-                    r.error(p, "path template " + q(v) + ": segment " + q(seg)
-                            + " is not a template; expected a whole segment {*} or {**}");
-                }
-            } else if (seg.contains("*")) {
-                r.error(p, "path template " + q(v) + " mixes * with {*}/{**} templates");
+        if (values.size() > 16) {
+            r.error(p, values.size() + " service accounts; at most 16 are allowed");
+        }
+        for (int i = 0; i < values.size(); i++) {
+            String v = values.get(i);
+            String[] parts = v.split("/", -1);
+            if (v.contains("*")) {
+                r.error(p + "[" + i + "]", "service account " + q(v) + ": wildcards are not allowed");
+            } else if (v.length() > 320 || parts.length > 2 || java.util.Arrays.stream(parts).anyMatch(String::isEmpty)) {
+                r.error(p + "[" + i + "]", "service account " + q(v) + " is not of the form NAME or NAMESPACE/NAME");
             }
         }
     }
@@ -288,10 +311,11 @@ final class SecurityRules {
         for (int i = 0; i < Checks.size(s.jwtRules()); i++) {
             var rule = s.jwtRules().get(i);
             String p = "spec.jwtRules[" + i + "]";
-            if (rule.issuer() == null || rule.issuer().isEmpty()) {
-                r.error(p + ".issuer", "missing: a JWT rule needs an issuer");
-            } else if (!issuers.add(rule.issuer())) {
-                r.error(p + ".issuer", "duplicate issuer " + q(rule.issuer()) + "; issuers must be unique");
+            boolean noIssuer = rule.issuer() == null || rule.issuer().isEmpty();
+            if (noIssuer && (rule.jwksUri() == null || rule.jwksUri().isEmpty())) {
+                r.error(p + ".issuer", "missing: a JWT rule needs an issuer (or at least a jwksUri)");
+            } else if (!noIssuer && !issuers.add(rule.issuer())) {
+                r.warning(p + ".issuer", "issuer " + q(rule.issuer()) + " has an earlier rule; this one is ignored");
             }
             for (int j = 0; j < Checks.size(rule.audiences()); j++) {
                 if (rule.audiences().get(j).isEmpty()) {
@@ -299,7 +323,7 @@ final class SecurityRules {
                 }
             }
             if (rule.jwks() != null && rule.jwksUri() != null) {
-                r.error(p, "set only one of jwks and jwksUri");
+                r.warning(p + ".jwksUri", "jwks is set, so jwksUri is ignored");
             }
             if (rule.jwksUri() != null) {
                 jwksUri(r, p + ".jwksUri", rule.jwksUri());
@@ -309,7 +333,9 @@ final class SecurityRules {
             }
             for (int j = 0; j < Checks.size(rule.fromHeaders()); j++) {
                 var h = rule.fromHeaders().get(j);
-                Checks.headerName(r, p + ".fromHeaders[" + j + "].name", h.name());
+                if (h.name() == null || h.name().isEmpty()) {
+                    r.error(p + ".fromHeaders[" + j + "].name", "missing: the header to read the token from");
+                }
             }
             for (int j = 0; j < Checks.size(rule.fromParams()); j++) {
                 if (rule.fromParams().get(j).isEmpty()) {
@@ -321,12 +347,12 @@ final class SecurityRules {
                     r.error(p + ".fromCookies[" + j + "]", "empty cookie name");
                 }
             }
-            if (rule.outputPayloadToHeader() != null) {
-                Checks.headerName(r, p + ".outputPayloadToHeader", rule.outputPayloadToHeader());
-            }
             for (int j = 0; j < Checks.size(rule.outputClaimToHeaders()); j++) {
                 var c = rule.outputClaimToHeaders().get(j);
-                Checks.headerName(r, p + ".outputClaimToHeaders[" + j + "].header", c.header());
+                if (c.header() == null || !CLAIM_HEADER.matcher(c.header()).matches()) {
+                    r.error(p + ".outputClaimToHeaders[" + j + "].header", "header name " + q(c.header())
+                            + " is not valid; expected letters, digits and '-' only");
+                }
                 if (c.claim() == null || c.claim().isEmpty()) {
                     r.error(p + ".outputClaimToHeaders[" + j + "].claim", "missing: the claim to copy");
                 }
@@ -338,22 +364,25 @@ final class SecurityRules {
     private static void jwksUri(Report r, String p, String uri) {
         try {
             URI u = new URI(uri);
-            if (u.getScheme() == null || !(u.getScheme().equals("https") || u.getScheme().equals("http"))
-                    || u.getHost() == null) {
-                r.error(p, "jwksUri " + q(uri) + " is not an http(s) URL with a host");
+            if (u.getScheme() == null || !(u.getScheme().equals("https") || u.getScheme().equals("http"))) {
+                r.error(p, "jwksUri " + q(uri) + " is not an http or https URL");
             }
         } catch (java.net.URISyntaxException e) {
             r.error(p, "jwksUri " + q(uri) + " is not a valid URL: " + e.getReason());
         }
     }
 
-    /** A JWKS document is JSON (which is YAML) holding a non-empty "keys" list. */
+    /** A JWKS document is JSON (which is YAML): a key set {@code {"keys": [...]}} or a single key with "kty". */
     private static void jwks(Report r, String p, String jwks) {
         var result = YamlTreeReader.read(jwks);
-        if (!result.problems().isEmpty() || result.documents().size() != 1
-                || !(result.documents().get(0).root() instanceof YamlNode.MapNode m)
-                || !(m.get("keys") instanceof YamlNode.ListNode keys) || keys.items().isEmpty()) {
-            r.error(p, "jwks is not a JSON Web Key Set: expected a JSON object with a non-empty \"keys\" list");
+        boolean ok = result.problems().isEmpty() && result.documents().size() == 1
+                && result.documents().get(0).root() instanceof YamlNode.MapNode m
+                && (m.get("keys") instanceof YamlNode.ListNode || m.get("kty") != null);
+        if (!ok) {
+            r.error(p, "jwks is not a JSON Web Key Set: expected a JSON object with a \"keys\" list, or a single"
+                    + " key with \"kty\"");
         }
     }
+
+    private static final java.util.regex.Pattern CLAIM_HEADER = java.util.regex.Pattern.compile("[-A-Za-z0-9]+");
 }

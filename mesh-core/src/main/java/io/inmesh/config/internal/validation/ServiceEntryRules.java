@@ -14,8 +14,8 @@ final class ServiceEntryRules {
     private ServiceEntryRules() {
     }
 
-    static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "MYSQL",
-            "REDIS", "TCP", "TLS", "UDP", "THRIFT");
+    static final Set<String> PROTOCOLS = Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "HTTP_PROXY", "MONGO",
+            "MYSQL", "REDIS", "TCP", "TLS", "UDP");
 
     static void validate(ServiceEntry se, Report r) {
         ServiceEntry.Spec s = se.spec();
@@ -41,6 +41,9 @@ final class ServiceEntryRules {
             String problem = Checks.ipOrCidrProblem(a);
             if (problem != null) {
                 r.error("spec.addresses[" + i + "]", problem);
+            } else if (a.contains("/") && resolution != Resolution.NONE && resolution != Resolution.STATIC) {
+                r.error("spec.addresses[" + i + "]", "CIDR address " + q(a) + " is allowed only with resolution"
+                        + " NONE or STATIC");
             }
         }
         Set<String> portNames = new HashSet<>();
@@ -57,17 +60,31 @@ final class ServiceEntryRules {
                 }
             }
             Checks.port(r, p + ".targetPort", port.targetPort());
-            if (port.name() != null && !port.name().isEmpty()) {
-                if (!Checks.isDns1123Label(port.name())) {
-                    r.error(p + ".name", "port name " + q(port.name()) + " is not a valid DNS-1123 label");
-                } else if (!portNames.add(port.name())) {
-                    r.error(p + ".name", "duplicate port name " + q(port.name()));
-                }
+            if (port.name() == null || port.name().isEmpty()) {
+                r.error(p + ".name", "missing: a port needs a name, such as http or tcp-db");
+            } else if (!Checks.isDns1123Label(port.name())) {
+                r.error(p + ".name", "port name " + q(port.name()) + " is not a valid DNS-1123 label");
+            } else if (!portNames.add(port.name())) {
+                r.error(p + ".name", "duplicate port name " + q(port.name()));
             }
             if (port.protocol() != null && !PROTOCOLS.contains(port.protocol().toUpperCase(Locale.ROOT))) {
                 r.error(p + ".protocol", "unknown protocol " + q(port.protocol()) + "; expected one of "
                         + String.join(", ", PROTOCOLS.stream().sorted().toList()));
             }
+        }
+        if (resolution != Resolution.NONE && Checks.size(s.hosts()) > 1) {
+            for (int i = 0; i < Checks.size(s.ports()); i++) {
+                String proto = s.ports().get(i).protocol() == null ? "" : s.ports().get(i).protocol().toUpperCase(Locale.ROOT);
+                if (!proto.equals("HTTP") && !proto.equals("HTTPS") && !proto.equals("HTTP2") && !proto.equals("GRPC")
+                        && !proto.equals("GRPC-WEB") && !proto.equals("TLS") && !proto.equals("HTTP_PROXY")) {
+                    r.error("spec.ports[" + i + "].protocol", "several hosts with resolution " + resolution
+                            + " need HTTP or TLS ports (host-based routing); port " + q(proto.isEmpty() ? "unset" : proto)
+                            + " cannot tell the hosts apart");
+                }
+            }
+        }
+        if (resolution == Resolution.DNS_ROUND_ROBIN && Checks.size(s.endpoints()) > 1) {
+            r.error("spec.endpoints", "resolution DNS_ROUND_ROBIN takes at most one endpoint; use DNS for several");
         }
         if (s.workloadSelector() != null && s.endpoints() != null) {
             r.error("spec.workloadSelector", "set only one of workloadSelector and endpoints");
@@ -87,6 +104,9 @@ final class ServiceEntryRules {
                 r.error(p + ".address", "address " + q(ep.address()) + " is not an IP address; resolution STATIC"
                         + " needs IP addresses (use DNS for host names)");
             }
+            if (ep.address() != null && ep.address().startsWith("unix://") && ep.ports() != null) {
+                r.error(p + ".ports", "a unix:// endpoint takes no ports");
+            }
             for (String name : Checks.map(ep.ports()).keySet()) {
                 if (!portNames.contains(name)) {
                     r.error(p + ".ports[" + name + "]", "endpoint port " + q(name)
@@ -103,20 +123,29 @@ final class ServiceEntryRules {
     private static void workloadSpec(WorkloadEntry.Spec s, String p, Report r) {
         if ((s.address() == null || s.address().isEmpty()) && s.network() == null) {
             r.error(p + ".address", "missing: a workload needs an address");
-        } else if (s.address() != null && !s.address().startsWith("unix://") && !Checks.isIp(s.address())) {
+        } else if (s.address() != null && s.address().startsWith("unix://")) {
+            String path = s.address().substring("unix://".length());
+            if (!(path.startsWith("/") || path.startsWith("@")) || path.endsWith("/") || path.length() < 2) {
+                r.error(p + ".address", "unix address " + q(s.address()) + " needs an absolute socket path or"
+                        + " @abstract name, not ending in /");
+            }
+            if (s.ports() != null) {
+                r.error(p + ".ports", "a unix:// address takes no ports");
+            }
+        } else if (s.address() != null && !Checks.isIp(s.address())) {
             String problem = Checks.hostProblem(s.address(), false);
             if (problem != null) {
-                r.error(p + ".address", "address " + q(s.address()) + " is neither an IP address nor a DNS name");
+                r.error(p + ".address", "address " + q(s.address()) + " is neither an IP address nor a DNS name: "
+                        + problem);
             }
         }
         for (var e : Checks.map(s.ports()).entrySet()) {
+            if (!Checks.isDns1123Label(e.getKey())) {
+                r.error(p + ".ports[" + e.getKey() + "]", "port name " + q(e.getKey()) + " is not a valid DNS-1123 label");
+            }
             Checks.port(r, p + ".ports[" + e.getKey() + "]", e.getValue());
         }
         Checks.labels(r, p + ".labels", s.labels());
         DestinationRuleRules.nonNegative(r, p + ".weight", s.weight());
-        if (s.serviceAccount() != null && !Checks.isDns1123Subdomain(s.serviceAccount())) {
-            r.error(p + ".serviceAccount", "service account " + q(s.serviceAccount())
-                    + " is not a valid DNS-1123 subdomain");
-        }
     }
 }

@@ -14,7 +14,6 @@ import io.inmesh.config.VirtualService.HttpMatchRequest;
 import io.inmesh.config.VirtualService.HttpRetry;
 import io.inmesh.config.VirtualService.HttpRoute;
 import io.inmesh.config.VirtualService.HttpRouteDestination;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -34,8 +33,6 @@ final class VirtualServiceRules {
             "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
             "DATA_LOSS", "UNAUTHENTICATED");
 
-    static final Set<Integer> REDIRECT_CODES = Set.of(301, 302, 303, 307, 308);
-
     static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
             "TRACE", "PATCH");
 
@@ -50,21 +47,29 @@ final class VirtualServiceRules {
                 r.error("spec.hosts", "a VirtualService needs at least one host");
             }
         }
-        Set<String> seenHosts = new HashSet<>();
-        for (int i = 0; i < Checks.size(s.hosts()); i++) {
-            String h = s.hosts().get(i);
+        if (delegate && (s.tcp() != null || s.tls() != null)) {
+            r.error("spec", "a delegate VirtualService (one without hosts) may hold http routes only, not tcp or tls");
+        }
+        boolean meshBound = s.gateways() == null || s.gateways().isEmpty() || s.gateways().contains("mesh");
+        List<String> hosts = list(s.hosts());
+        for (int i = 0; i < hosts.size(); i++) {
+            String h = hosts.get(i);
             String path = "spec.hosts[" + i + "]";
-            if ("*".equals(h)) {
-                r.error(path, "the wildcard host \"*\" is not allowed for a VirtualService that applies to the mesh;"
+            if ("*".equals(h) && meshBound) {
+                r.error(path, "the wildcard host \"*\" is not allowed for a VirtualService bound to the mesh gateway;"
                         + " name the hosts, or use a suffix wildcard such as *.example.com");
                 continue;
             }
             Checks.host(r, path, h, true);
-            if (h != null && !seenHosts.add(h.toLowerCase(java.util.Locale.ROOT))) {
-                r.error(path, "duplicate host " + q(h));
+            for (int j = 0; j < i && h != null; j++) {
+                String other = hosts.get(j);
+                if (other != null && (io.inmesh.config.internal.Hosts.matches(other, h)
+                        || io.inmesh.config.internal.Hosts.matches(h, other))) {
+                    r.error(path, "duplicate hosts in one VirtualService: " + q(other) + " and " + q(h));
+                    break;
+                }
             }
         }
-        boolean meshBound = s.gateways() == null || s.gateways().isEmpty() || s.gateways().contains("mesh");
         if (!meshBound) {
             r.warning("spec.gateways", "bound only to gateways " + s.gateways()
                     + "; InMesh applies rules for the \"mesh\" gateway only, so this VirtualService has no effect");
@@ -78,13 +83,14 @@ final class VirtualServiceRules {
     }
 
     private static void route(HttpRoute h, String p, boolean delegateVs, Report r) {
-        int kinds = (h.route() != null ? 1 : 0) + (h.redirect() != null ? 1 : 0)
-                + (h.directResponse() != null ? 1 : 0) + (h.delegate() != null ? 1 : 0);
-        if (kinds == 0) {
+        boolean hasRoute = Checks.size(h.route()) > 0;
+        int kinds = (hasRoute ? 1 : 0) + (h.redirect() != null ? 1 : 0) + (h.directResponse() != null ? 1 : 0);
+        if (kinds == 0 && h.delegate() == null) {
             r.error(p, "an HTTP route needs one of route, redirect, directResponse or delegate; none is set");
         } else if (kinds > 1) {
-            r.error(p, "an HTTP route may have only one of route, redirect, directResponse and delegate; "
-                    + kinds + " are set");
+            r.error(p, "an HTTP route may have only one of route, redirect and directResponse; " + kinds + " are set");
+        } else if (h.delegate() != null && (hasRoute || h.redirect() != null)) {
+            r.error(p + ".delegate", "a delegating route cannot also set route or redirect");
         }
         if (h.delegate() != null) {
             if (delegateVs) {
@@ -102,9 +108,12 @@ final class VirtualServiceRules {
                 r.error(p + ".fault", "an HTTP route cannot have both redirect and fault");
             }
             var rd = h.redirect();
-            if (rd.redirectCode() != null && !REDIRECT_CODES.contains(rd.redirectCode())) {
+            if (rd.redirectCode() != null && (rd.redirectCode() < 300 || rd.redirectCode() > 399)) {
                 r.error(p + ".redirect.redirectCode", "redirect code " + rd.redirectCode()
-                        + " is not a redirect; expected 301, 302, 303, 307 or 308");
+                        + " is not a redirect; expected a 3xx code such as 301, 302, 307 or 308");
+            }
+            if (rd.scheme() != null && !rd.scheme().equals("http") && !rd.scheme().equals("https")) {
+                r.error(p + ".redirect.scheme", "redirect scheme " + q(rd.scheme()) + " is invalid; expected http or https");
             }
             if (rd.port() != null && rd.derivePort() != null) {
                 r.error(p + ".redirect", "set only one of port and derivePort");
@@ -125,18 +134,22 @@ final class VirtualServiceRules {
             if (dr.body() != null && dr.body().string() != null && dr.body().bytes() != null) {
                 r.error(p + ".directResponse.body", "set only one of string and bytes");
             }
-            if (h.rewrite() != null || h.retries() != null || h.mirror() != null || h.mirrors() != null
-                    || h.fault() != null || h.timeout() != null) {
-                r.error(p + ".directResponse", "a direct response route cannot also set rewrite, retries, mirror,"
-                        + " mirrors, fault or timeout");
+            if (h.fault() != null) {
+                r.error(p + ".fault", "an HTTP route cannot have both directResponse and fault");
+            }
+            if (h.rewrite() != null) {
+                r.error(p + ".rewrite", "an HTTP route cannot have both directResponse and rewrite");
+            }
+            if (h.retries() != null || h.mirror() != null || h.mirrors() != null || h.timeout() != null) {
+                r.warning(p + ".directResponse", "retries, mirror, mirrors and timeout have no effect on a direct"
+                        + " response, which is answered without calling any destination");
             }
         }
-        Checks.emptyList(r, p + ".match", h.match(), "match");
         for (int i = 0; i < Checks.size(h.match()); i++) {
             match(h.match().get(i), p + ".match[" + i + "]", r);
         }
         routeDestinations(h.route(), p + ".route", r);
-        Checks.timeout(r, p + ".timeout", h.timeout());
+        Checks.duration(r, p + ".timeout", h.timeout());
         retries(h.retries(), p + ".retries", r);
         fault(h, p + ".fault", r);
         mirrors(h, p, r);
@@ -184,35 +197,25 @@ final class VirtualServiceRules {
                     Checks.headerName(r, p + ".corsPolicy.exposeHeaders[" + i + "]", c.exposeHeaders().get(i));
                 }
             }
-            if (c.maxAge() != null && c.maxAge().toNanos() % 1_000_000_000L != 0) {
-                r.error(p + ".corsPolicy.maxAge", "maxAge is accurate only to the second; expected whole seconds");
-            }
+            Checks.duration(r, p + ".corsPolicy.maxAge", c.maxAge());
         }
     }
 
     private static void match(HttpMatchRequest m, String p, Report r) {
-        Checks.stringMatch(r, p + ".uri", m.uri(), false);
+        Checks.stringMatch(r, p + ".uri", m.uri(), true);
         Checks.stringMatch(r, p + ".scheme", m.scheme(), false);
         Checks.stringMatch(r, p + ".method", m.method(), false);
         Checks.stringMatch(r, p + ".authority", m.authority(), false);
         for (var e : map(m.headers()).entrySet()) {
             String hp = p + ".headers[" + e.getKey() + "]";
-            Checks.headerName(r, hp, e.getKey());
-            if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                r.error(hp, "header name " + q(e.getKey()) + " must be lower-case (HTTP/2 and Envoy match lower-case"
-                        + " names): use " + q(e.getKey().toLowerCase(java.util.Locale.ROOT)));
-            }
-            Checks.stringMatch(r, hp, e.getValue(), true);
+            matchHeaderName(r, hp, e.getKey());
+            Checks.stringMatch(r, hp, e.getValue(), false);
         }
         for (var e : map(m.withoutHeaders()).entrySet()) {
             String hp = p + ".withoutHeaders[" + e.getKey() + "]";
-            Checks.headerName(r, hp, e.getKey());
-            if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                r.error(hp, "header name " + q(e.getKey()) + " must be lower-case: use "
-                        + q(e.getKey().toLowerCase(java.util.Locale.ROOT)));
-            }
+            matchHeaderName(r, hp, e.getKey());
             if (e.getValue() != null && !"*".equals(e.getValue().regex())) {
-                Checks.stringMatch(r, hp, e.getValue(), true);
+                Checks.stringMatch(r, hp, e.getValue(), false);
             }
         }
         for (var e : map(m.queryParams()).entrySet()) {
@@ -220,7 +223,7 @@ final class VirtualServiceRules {
             if (e.getKey().isEmpty()) {
                 r.error(qp, "query parameter name must not be empty");
             }
-            Checks.stringMatch(r, qp, e.getValue(), true);
+            Checks.stringMatch(r, qp, e.getValue(), false);
         }
         Checks.port(r, p + ".port", m.port());
         Checks.labels(r, p + ".sourceLabels", m.sourceLabels());
@@ -235,6 +238,15 @@ final class VirtualServiceRules {
             r.warning(p + ".ignoreUriCase", "ignoreUriCase applies to exact and prefix matches, not regex;"
                     + " use (?i) in the regex");
         }
+    }
+
+    /** Match header names: HTTP tokens or pseudo-headers; JWT claims work at gateways only. */
+    private static void matchHeaderName(Report r, String path, String name) {
+        if (name.startsWith("@request.auth.claims")) {
+            r.error(path, "JWT claim based routing (" + q(name) + ") is supported only at gateways, not in the mesh");
+            return;
+        }
+        Checks.headerName(r, path, name);
     }
 
     private static void routeDestinations(List<HttpRouteDestination> route, String p, Report r) {
@@ -277,8 +289,10 @@ final class VirtualServiceRules {
         }
         if (d.host() == null || d.host().isEmpty()) {
             r.error(p + ".host", "missing: a destination needs a host");
+        } else if ("*".equals(d.host())) {
+            r.error(p + ".host", "invalid destination host \"*\": name a service");
         } else {
-            Checks.host(r, p + ".host", d.host(), false);
+            Checks.host(r, p + ".host", d.host(), true);
         }
         if (d.subset() != null && !Checks.isDns1123Label(d.subset())) {
             r.error(p + ".subset", "subset name " + q(d.subset()) + " is not a valid DNS-1123 label");
@@ -295,22 +309,46 @@ final class VirtualServiceRules {
         if (h == null) {
             return;
         }
-        headerOps(h.request(), p + ".request", r);
-        headerOps(h.response(), p + ".response", r);
+        headerOps(h.request(), p + ".request", true, r);
+        headerOps(h.response(), p + ".response", false, r);
     }
 
-    private static void headerOps(HeaderOperations ops, String p, Report r) {
+    private static void headerOps(HeaderOperations ops, String p, boolean request, Report r) {
         if (ops == null) {
             return;
         }
         for (String k : map(ops.set()).keySet()) {
-            Checks.headerName(r, p + ".set[" + k + "]", k);
+            setHeaderName(r, p + ".set[" + k + "]", k, request);
         }
         for (String k : map(ops.add()).keySet()) {
-            Checks.headerName(r, p + ".add[" + k + "]", k);
+            setHeaderName(r, p + ".add[" + k + "]", k, request);
+        }
+        if (request && ops.set() != null && ops.add() != null
+                && authority(ops.set().keySet()) && authority(ops.add().keySet())) {
+            r.error(p, "the authority header cannot be set more than once");
         }
         for (int i = 0; i < Checks.size(ops.remove()); i++) {
-            Checks.headerName(r, p + ".remove[" + i + "]", ops.remove().get(i));
+            setHeaderName(r, p + ".remove[" + i + "]", ops.remove().get(i), false);
+        }
+    }
+
+    private static boolean authority(Set<String> names) {
+        return names.stream().anyMatch(n -> n.equalsIgnoreCase("host") || n.equals(":authority"));
+    }
+
+    /** Request set/add may name the authority ({@code host} or {@code :authority}); nothing else may. */
+    private static void setHeaderName(Report r, String path, String name, boolean requestSet) {
+        if (name == null || name.isEmpty()) {
+            r.error(path, "header name must not be empty");
+            return;
+        }
+        boolean isAuthority = name.equalsIgnoreCase("host") || name.equals(":authority");
+        if (isAuthority && !requestSet) {
+            r.error(path, "cannot set or remove the Host header here; use rewrite.authority");
+        } else if (name.startsWith(":") && !isAuthority) {
+            r.error(path, "pseudo-header " + q(name) + " cannot be changed");
+        } else if (!isAuthority) {
+            Checks.headerName(r, path, name);
         }
     }
 
@@ -321,22 +359,23 @@ final class VirtualServiceRules {
         if (rt.attempts() != null && rt.attempts() < 0) {
             r.error(p + ".attempts", "attempts " + rt.attempts() + " is negative; expected 0 (no retries) or more");
         }
-        if (rt.attempts() != null && rt.attempts() == 0 && (rt.perTryTimeout() != null || rt.retryOn() != null
-                || rt.retryRemoteLocalities() != null || rt.retryIgnorePreviousHosts() != null
-                || rt.backoff() != null)) {
-            r.error(p, "attempts 0 disables retries, so perTryTimeout, retryOn, retryRemoteLocalities,"
-                    + " retryIgnorePreviousHosts and backoff must not be set with it");
+        boolean retryOnSet = rt.retryOn() != null && !rt.retryOn().isEmpty();
+        if ((rt.attempts() == null || rt.attempts() == 0)
+                && (rt.perTryTimeout() != null || retryOnSet || rt.retryRemoteLocalities() != null)) {
+            r.error(p, "retry policy configured while attempts is " + (rt.attempts() == null ? "absent (0)" : "0")
+                    + ", which disables retries: set attempts, or remove perTryTimeout, retryOn and"
+                    + " retryRemoteLocalities");
         }
-        Checks.timeout(r, p + ".perTryTimeout", rt.perTryTimeout());
+        Checks.duration(r, p + ".perTryTimeout", rt.perTryTimeout());
         Checks.duration(r, p + ".backoff", rt.backoff());
-        if (rt.retryOn() != null) {
-            if (rt.retryOn().isBlank()) {
-                r.error(p + ".retryOn", "retryOn is empty; expected a comma-separated list such as"
-                        + " \"gateway-error,connect-failure\"");
-            }
-            for (String token : rt.retryOn().split(",")) {
-                String t = token.trim();
-                if (t.isEmpty() || RETRY_ON.contains(t)) {
+        if (retryOnSet) {
+            for (String t : rt.retryOn().split(",", -1)) {
+                if (RETRY_ON.contains(t)) {
+                    continue;
+                }
+                if (t.isEmpty() || !t.equals(t.strip())) {
+                    r.error(p + ".retryOn", "retryOn " + q(rt.retryOn()) + " has an empty or space-padded policy;"
+                            + " expected a comma-separated list without spaces, such as \"gateway-error,connect-failure\"");
                     continue;
                 }
                 if (t.chars().allMatch(Character::isDigit) && t.length() <= 3) {
@@ -364,28 +403,29 @@ final class VirtualServiceRules {
         }
         if (d != null) {
             if (d.fixedDelay() == null && d.exponentialDelay() == null) {
-                r.error(p + ".delay.fixedDelay", "missing: a delay needs fixedDelay");
+                r.warning(p + ".delay", "a delay without fixedDelay delays nothing");
             }
-            if (d.fixedDelay() != null && d.exponentialDelay() != null) {
-                r.error(p + ".delay", "set only one of fixedDelay and exponentialDelay");
+            if (d.exponentialDelay() != null) {
+                r.error(p + ".delay.exponentialDelay", "exponentialDelay is not supported (by Istio either)");
             }
             Checks.duration(r, p + ".delay.fixedDelay", d.fixedDelay());
             Checks.percent(r, p + ".delay.percentage", d.percentage());
             if (d.percent() != null) {
-                r.warning(p + ".delay.percent", "deprecated: use percentage.value");
+                r.warning(p + ".delay.percent", "deprecated: use percentage.value"
+                        + (d.percentage() != null ? "; ignored because percentage is set" : ""));
                 Checks.percent(r, p + ".delay.percent", d.percent());
-                if (d.percentage() != null) {
-                    r.error(p + ".delay", "set only one of percent and percentage");
-                }
             }
         }
         if (a != null) {
             int set = (a.httpStatus() != null ? 1 : 0) + (a.grpcStatus() != null ? 1 : 0)
                     + (a.http2Error() != null ? 1 : 0);
             if (set == 0) {
-                r.error(p + ".abort", "an abort needs httpStatus or grpcStatus");
+                r.warning(p + ".abort", "abort configured, but no error type: set httpStatus or grpcStatus");
             } else if (set > 1) {
                 r.error(p + ".abort", "set only one of httpStatus, grpcStatus and http2Error");
+            }
+            if (a.http2Error() != null) {
+                r.error(p + ".abort.http2Error", "HTTP/2 abort fault injection is not supported (by Istio either)");
             }
             if (a.httpStatus() != null && (a.httpStatus() < 200 || a.httpStatus() > 599)) {
                 r.error(p + ".abort.httpStatus", "abort status " + a.httpStatus()
@@ -405,15 +445,13 @@ final class VirtualServiceRules {
             r.error(p + ".mirrors", "set only one of mirror and mirrors");
         }
         if (h.mirrors() != null && (h.mirrorPercentage() != null || h.mirrorPercent() != null)) {
-            r.error(p + ".mirrors", "mirrors carries its own percentage: mirrorPercentage and mirrorPercent go with"
-                    + " mirror only");
+            r.warning(p + ".mirrors", "mirrors carries its own percentage: mirrorPercentage and mirrorPercent apply"
+                    + " to mirror only and are ignored here");
         }
         if (h.mirrorPercent() != null) {
-            r.warning(p + ".mirrorPercent", "deprecated: use mirrorPercentage.value");
+            r.warning(p + ".mirrorPercent", "deprecated: use mirrorPercentage.value"
+                    + (h.mirrorPercentage() != null ? "; ignored because mirrorPercentage is set" : ""));
             Checks.percent(r, p + ".mirrorPercent", h.mirrorPercent());
-            if (h.mirrorPercentage() != null) {
-                r.error(p + ".mirrorPercent", "set only one of mirrorPercent and mirrorPercentage");
-            }
         }
         if (h.mirror() != null) {
             destination(h.mirror(), p + ".mirror", r);
