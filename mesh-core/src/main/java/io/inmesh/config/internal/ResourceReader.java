@@ -155,15 +155,23 @@ public final class ResourceReader {
         }
         YamlNode specNode = map.get("spec");
         Object spec = binder.bind(specNode, info.specType(), "spec");
-        if (spec == null && (specNode == null || local.stream().noneMatch(d -> "spec".equals(d.field())))) {
-            // An absent or empty spec is an empty spec (AuthorizationPolicy `spec: {}` means "deny all").
+        if (spec == null) {
+            // An absent or empty spec is an empty spec (AuthorizationPolicy `spec: {}` means "deny all"); a spec
+            // that is not a map was reported by the binder, and rules about its fields are not repeated.
             spec = emptyRecord(info.specType());
         }
         diags.addAll(local);
         MeshResource resource = construct(info.type(), apiVersion, meta, spec);
         String canonical = kind + " " + namespace + "/" + meta.name() + " "
                 + io.inmesh.config.internal.Canonical.of(specNode == null ? map : specNode);
-        return new LoadedResource(resource, file, root, Map.copyOf(binder.nodes()), canonical);
+        java.util.Set<String> bindErrors = new java.util.HashSet<>();
+        for (Diagnostic d : local) {
+            if (d.isError() && d.field() != null) {
+                bindErrors.add(d.field());
+            }
+        }
+        return new LoadedResource(resource, file, root, Map.copyOf(binder.nodes()), canonical,
+                java.util.Set.copyOf(bindErrors));
     }
 
     private static String metadataName(MapNode map) {

@@ -149,6 +149,13 @@ final class Checks {
         }
     }
 
+    /** A port where 0 means "not set". */
+    static void portOrUnset(Report r, String path, Integer port) {
+        if (port != null && port != 0) {
+            port(r, path, port);
+        }
+    }
+
     static void percent(Report r, String path, Percent p) {
         if (p != null && p.value() != null) {
             percent(r, path + ".value", p.value());
@@ -172,11 +179,11 @@ final class Checks {
         if (d == null) {
             return;
         }
+        String shown = r.written(path) != null ? r.written(path) : Durations.format(d);
         if (d.compareTo(Duration.ofMillis(1)) < 0) {
-            r.error(path, "duration " + Durations.format(d) + " is too short; expected at least 1ms");
+            r.error(path, "duration " + shown + " is too short; expected at least 1ms");
         } else if (d.toNanos() % 1_000_000 != 0) {
-            r.error(path, "duration " + Durations.format(d)
-                    + " is finer than a millisecond; only millisecond precision is supported");
+            r.error(path, "duration " + shown + " is finer than a millisecond; only millisecond precision is supported");
         }
     }
 

@@ -33,10 +33,19 @@ final class Report {
     }
 
     void add(Severity severity, String path, String message) {
+        if (resource.overlapsBindError(path)) {
+            return;
+        }
         YamlNode at = resource.nodeFor(path);
         var meta = resource.resource().metadata();
         out.add(new Diagnostic(severity, resource.file(), at.line(), at.column(), resource.resource().kind(),
                 meta.namespace(), meta.name(), path, message));
+    }
+
+    /** The scalar text written at exactly {@code path}, or null. */
+    String written(String path) {
+        YamlNode n = resource.nodes().get(path);
+        return n instanceof YamlNode.Scalar s ? s.text() : null;
     }
 
     /** Quotes a value for a message. */

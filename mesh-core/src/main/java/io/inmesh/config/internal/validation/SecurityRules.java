@@ -375,7 +375,7 @@ final class SecurityRules {
     /** A JWKS document is JSON (which is YAML): a key set {@code {"keys": [...]}} or a single key with "kty". */
     private static void jwks(Report r, String p, String jwks) {
         var result = YamlTreeReader.read(jwks);
-        boolean ok = result.problems().isEmpty() && result.documents().size() == 1
+        boolean ok = jwks.strip().startsWith("{") && result.problems().isEmpty() && result.documents().size() == 1
                 && result.documents().get(0).root() instanceof YamlNode.MapNode m
                 && (m.get("keys") instanceof YamlNode.ListNode || m.get("kty") != null);
         if (!ok) {

@@ -59,7 +59,7 @@ final class ServiceEntryRules {
                     r.error(p + ".number", "duplicate port number " + port.number());
                 }
             }
-            Checks.port(r, p + ".targetPort", port.targetPort());
+            Checks.portOrUnset(r, p + ".targetPort", port.targetPort());
             if (port.name() == null || port.name().isEmpty()) {
                 r.error(p + ".name", "missing: a port needs a name, such as http or tcp-db");
             } else if (!Checks.isDns1123Label(port.name())) {

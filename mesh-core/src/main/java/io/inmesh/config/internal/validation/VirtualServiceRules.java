@@ -225,7 +225,7 @@ final class VirtualServiceRules {
             }
             Checks.stringMatch(r, qp, e.getValue(), false);
         }
-        Checks.port(r, p + ".port", m.port());
+        Checks.portOrUnset(r, p + ".port", m.port());
         Checks.labels(r, p + ".sourceLabels", m.sourceLabels());
         if (m.sourceNamespace() != null && !Checks.isDns1123Label(m.sourceNamespace())) {
             r.error(p + ".sourceNamespace", "namespace " + q(m.sourceNamespace()) + " is not a valid DNS-1123 label");

@@ -74,6 +74,7 @@ public final class YamlTreeReader {
     private final List<Problem> problems = new ArrayList<>();
     private final Map<String, YamlNode> anchors = new HashMap<>();
     private YAMLParser parser;
+    private String source;
 
     private YamlTreeReader() {
     }
@@ -126,6 +127,7 @@ public final class YamlTreeReader {
     }
 
     private List<Document> readAll(String text) {
+        source = text;
         List<Document> docs = new ArrayList<>();
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), text)) {
             parser = (YAMLParser) p;
@@ -182,7 +184,8 @@ public final class YamlTreeReader {
         int col = loc.getColumnNr();
         String tag = parser.getTypeId();
         if (tag != null) {
-            problems.add(new Problem(line, col, "YAML tag '" + YamlNode.Diag.abbreviate(tag)
+            String shown = tag.startsWith("tag:yaml.org,2002:") ? "!!" + tag.substring("tag:yaml.org,2002:".length()) : tag;
+            problems.add(new Problem(line, col, "YAML tag '" + YamlNode.Diag.abbreviate(shown)
                     + "' is not allowed: InMesh reads plain data only"));
         }
         String anchor = parser.getObjectId();
@@ -200,7 +203,9 @@ public final class YamlTreeReader {
         node = switch (t) {
             case START_OBJECT -> readMap(line, col);
             case START_ARRAY -> readList(line, col);
-            case VALUE_STRING -> new Scalar(ScalarKind.STRING, parser.getString(), parser.getString(), line, col);
+            case VALUE_STRING -> plainNull(parser.getString(), loc)
+                    ? new Scalar(ScalarKind.NULL, null, "null", line, col)
+                    : new Scalar(ScalarKind.STRING, parser.getString(), parser.getString(), line, col);
             case VALUE_NUMBER_INT -> new Scalar(ScalarKind.INTEGER, parser.getNumberValue(), parser.getString(),
                     line, col);
             case VALUE_NUMBER_FLOAT -> new Scalar(ScalarKind.FLOAT, parser.getNumberValue(), parser.getString(),
@@ -217,6 +222,22 @@ public final class YamlTreeReader {
             anchors.put(anchor, node);
         }
         return node;
+    }
+
+    /**
+     * YAML 1.2's core schema reads a plain (unquoted) empty value, {@code ~}, {@code Null} and {@code NULL} as null;
+     * the parser reports them as strings, so look at the source: a quoted scalar starts with a quote.
+     */
+    private boolean plainNull(String value, TokenStreamLocation at) {
+        if (!(value.isEmpty() || value.equals("~") || value.equals("Null") || value.equals("NULL"))) {
+            return false;
+        }
+        long offset = at.getCharOffset();
+        if (offset < 0 || offset >= source.length()) {
+            return value.isEmpty();
+        }
+        char c = source.charAt((int) offset);
+        return c != '"' && c != '\'' && c != '|' && c != '>';
     }
 
     private MapNode readMap(int line, int col) {
