@@ -29,7 +29,7 @@ import java.util.function.LongSupplier;
 public final class ConfigMapVolumeSource extends WatchedSource {
     /** The symlink to the current version. */
     public static final String DATA = "..data";
-    private static final int ATTEMPTS = 3;
+    private static final int ATTEMPTS = 5;
 
     private final Path mount;
 
@@ -53,24 +53,33 @@ public final class ConfigMapVolumeSource extends WatchedSource {
         return mount;
     }
 
+    /**
+     * Reads the version {@code ..data} points to, then checks that {@code ..data} still points to it: kubelet never
+     * changes a published version and deletes it only after the swap, so an unchanged {@code ..data} proves the read
+     * saw that version whole. Otherwise (kubelet may have been deleting it under the read) the read starts over.
+     */
     @Override
     public List<ConfigFile> read() throws IOException {
         Path data = mount.resolve(DATA);
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             Path version = currentVersion(data);
+            List<ConfigFile> out = new ArrayList<>();
             try {
-                List<ConfigFile> out = new ArrayList<>();
                 for (Path f : ConfigFiles.listDirectory(version)) {
                     out.add(ConfigFiles.readFile(f, mount.resolve(version.relativize(f).toString()).toString()));
                 }
-                return out;
             } catch (NoSuchFileException e) {
-                // kubelet removed the version being read: start over on the one ..data points to now
-                if (attempt >= ATTEMPTS || version.equals(currentVersionOrNull(data))) {
-                    throw e;
+                if (version.equals(currentVersionOrNull(data))) {
+                    throw e; // not kubelet's swap: the volume itself is going away
                 }
+                continue;
+            }
+            if (version.equals(currentVersionOrNull(data))) {
+                return out;
             }
         }
+        throw new IOException(description() + ": ..data changed during each of " + ATTEMPTS
+                + " attempts to read it; the next change notification reads again");
     }
 
     private Path currentVersion(Path data) throws IOException {
