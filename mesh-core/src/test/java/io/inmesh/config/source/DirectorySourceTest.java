@@ -14,6 +14,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,9 +36,9 @@ class DirectorySourceTest {
         write(dir.resolve("sub/.cache/x.yaml"), "no\n");
         try (ConfigSource source = ConfigSources.directory(dir)) {
             assertThat(contents(source.read())).containsExactly(
-                    java.util.Map.entry(dir.resolve("a.yml").toString(), "a\n"),
-                    java.util.Map.entry(dir.resolve("b.yaml").toString(), "b\n"),
-                    java.util.Map.entry(dir.resolve("sub/deeper/c.yaml").toString(), "c\n"));
+                    Map.entry(dir.resolve("a.yml").toString(), "a\n"),
+                    Map.entry(dir.resolve("b.yaml").toString(), "b\n"),
+                    Map.entry(dir.resolve("sub/deeper/c.yaml").toString(), "c\n"));
         }
     }
 
@@ -130,7 +131,7 @@ class DirectorySourceTest {
             // nothing watches the parent: only the poll sees the directory come back (and registers it again)
             write(dir.resolve("a.yaml"), "a: 2\n");
             await().until(() -> changes.count() > afterDelete);
-            assertThat(contents(source)).containsExactly(java.util.Map.entry(dir.resolve("a.yaml").toString(), "a: 2\n"));
+            assertThat(contents(source)).containsExactly(Map.entry(dir.resolve("a.yaml").toString(), "a: 2\n"));
         }
     }
 

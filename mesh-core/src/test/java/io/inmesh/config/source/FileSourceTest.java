@@ -12,8 +12,12 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +81,7 @@ class FileSourceTest {
         try (ConfigSource source = ConfigSources.file(file, EVENTS_ONLY)) {
             source.watch(changes);
             Path staged = write(tmp.resolve(".mesh.yaml.tmp"), "v: 2\n");
-            Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE);
             await().until(() -> changes.count() >= 1);
             assertThat(contents(source)).containsExactly(Map.entry(file.toString(), "v: 2\n"));
         }
@@ -92,6 +96,34 @@ class FileSourceTest {
             write(tmp.resolve("other.yaml"), "x: 1\n");
             write(tmp.resolve("notes.txt"), "x\n");
             await().during(Duration.ofMillis(500)).until(() -> changes.count() == 0);
+        }
+    }
+
+    @Test
+    void anOverflowOfEventsCountsAsAChange() throws Exception {
+        Path file = write(tmp.resolve("mesh.yaml"), "v: 1\n");
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        try (ConfigSource source = ConfigSources.file(file, EVENTS_ONLY)) {
+            source.watch(() -> {
+                calls.incrementAndGet();
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            write(file, "v: 2\n");
+            assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+            // while the callback blocks, more events pile up than the JDK keeps per key (512): it reports OVERFLOW.
+            // None of these names is a change by itself; only the overflow makes one.
+            for (int i = 0; i < 1000; i++) {
+                write(tmp.resolve("noise-" + i + ".txt"), "x");
+            }
+            release.countDown();
+            await().until(() -> calls.get() >= 2);
         }
     }
 
