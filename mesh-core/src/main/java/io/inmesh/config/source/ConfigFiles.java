@@ -4,6 +4,7 @@ import io.inmesh.config.ConfigFile;
 import io.inmesh.config.internal.yaml.YamlTreeReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -42,7 +43,12 @@ public final class ConfigFiles {
         return out;
     }
 
-    /** The config files under {@code dir}, recursively, sorted by path. */
+    /**
+     * The config files under {@code dir}, recursively, sorted by path.
+     *
+     * @throws NoSuchFileException when {@code dir}, or an entry being walked, disappears (the walk's unchecked
+     *                             wrapper is unwrapped, so callers see the declared {@link IOException})
+     */
     public static List<Path> listDirectory(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             return s.filter(f -> {
@@ -56,6 +62,8 @@ public final class ConfigFiles {
                     })
                     .sorted()
                     .toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
