@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -109,6 +110,15 @@ class GoldenConfigTest {
             }
         }
         return tests.stream();
+    }
+
+    @Test
+    void atLeastEightyInvalidCases() throws Exception {
+        int count = 0;
+        for (Path f : files("invalid")) {
+            count += documents(f).size();
+        }
+        assertThat(count).as("invalid golden documents").isGreaterThanOrEqualTo(80);
     }
 
     @TestFactory
