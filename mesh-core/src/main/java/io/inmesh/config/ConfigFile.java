@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * The raw content of one configuration file, as a source read it.
  *
- * @param name    what diagnostics call the file: its path, or {@code configmap/KEY}
+ * @param name    what diagnostics call the file: its path (for a ConfigMap volume, the mount path and key)
  * @param content the bytes, expected to be UTF-8 YAML
  */
 public record ConfigFile(String name, byte[] content) {

@@ -8,7 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Creates {@link ConfigSource}s. Each takes optional {@link WatchOptions} (default: 100 ms quiet period, 5 s
+ * Creates {@link ConfigSource}s. Each takes optional {@link WatchOptions} (default: 25 ms quiet period, 5 s
  * polling, file-system events on).
  *
  * <table>

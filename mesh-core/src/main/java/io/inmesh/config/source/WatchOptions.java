@@ -8,8 +8,12 @@ import java.util.Objects;
  * are used at all. Immutable; build with {@link #builder()}.
  */
 public final class WatchOptions {
-    /** Default quiet period: 100 ms. */
-    public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(100);
+    /**
+     * Default quiet period: 25 ms. Writers that matter replace files with one rename (kubelet's {@code ..data} swap,
+     * editors, {@code mv}), so a short quiet period keeps reloads fast; a half-written file read in between is
+     * rejected by validation and the write's next event reloads it.
+     */
+    public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofMillis(25);
     /** Default poll interval: 5 s. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
 
@@ -25,7 +29,7 @@ public final class WatchOptions {
         this.fileEvents = b.fileEvents;
     }
 
-    /** 100 ms quiet period, 5 s polling, file-system events on. */
+    /** 25 ms quiet period, 5 s polling, file-system events on. */
     public static WatchOptions defaults() {
         return DEFAULTS;
     }
@@ -74,7 +78,7 @@ public final class WatchOptions {
         }
 
         /**
-         * The debounce quiet period (default 100 ms).
+         * The debounce quiet period (default 25 ms).
          *
          * @throws IllegalArgumentException when negative
          */

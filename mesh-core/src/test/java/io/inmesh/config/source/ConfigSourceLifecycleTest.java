@@ -123,7 +123,7 @@ class ConfigSourceLifecycleTest {
     @Test
     void watchOptionsCheckTheirValues() {
         WatchOptions defaults = WatchOptions.defaults();
-        assertThat(defaults.quietPeriod()).isEqualTo(Duration.ofMillis(100));
+        assertThat(defaults.quietPeriod()).isEqualTo(Duration.ofMillis(25));
         assertThat(defaults.pollInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(defaults.fileEvents()).isTrue();
         assertThat(defaults.maxDelay()).isEqualTo(Duration.ofSeconds(1));

@@ -16,7 +16,7 @@ import java.util.Set;
  * {@code ..data_tmp} at it, renames {@code ..data_tmp} over {@code ..data} atomically, adds links for new keys,
  * removes links of dropped keys, then deletes the old directory.
  */
-final class KubeletVolume {
+public final class KubeletVolume {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("'..'yyyy_MM_dd_HH_mm_ss.nnnnnnnnn");
     private static final LocalDateTime START = LocalDateTime.of(2026, 11, 25, 10, 0, 0, 123_456_789);
 
@@ -29,7 +29,7 @@ final class KubeletVolume {
         this.mount = mount;
     }
 
-    static KubeletVolume create(Path mount, Map<String, String> data) throws IOException {
+    public static KubeletVolume create(Path mount, Map<String, String> data) throws IOException {
         Files.createDirectories(mount);
         KubeletVolume v = new KubeletVolume(mount);
         Path version = v.writeVersion(data);
@@ -45,7 +45,7 @@ final class KubeletVolume {
         return current;
     }
 
-    void update(Map<String, String> data) throws IOException {
+    public void update(Map<String, String> data) throws IOException {
         Path version = writeVersion(data);
         Path tmp = mount.resolve("..data_tmp");
         Files.createSymbolicLink(tmp, version.getFileName());

@@ -174,8 +174,17 @@ public final class YamlTreeReader {
         if (m == null) {
             return "unreadable input";
         }
-        String firstLine = m.strip().split("\\R", 2)[0];
-        return YamlNode.Diag.abbreviate(firstLine);
+        // SnakeYAML writes "while parsing X / in reader, line.. / snippet / expected Y, but got Z / in reader..":
+        // keep the sentences, drop the position lines (the diagnostic has the position) and the snippets.
+        StringBuilder b = new StringBuilder();
+        for (String line : m.strip().split("\\R")) {
+            if (line.isBlank() || Character.isWhitespace(line.charAt(0)) || line.contains("in reader")) {
+                continue;
+            }
+            b.append(b.length() == 0 ? "" : "; ").append(line.strip());
+        }
+        String text = b.length() == 0 ? m.strip().split("\\R", 2)[0] : b.toString();
+        return text.length() <= 200 ? text : text.substring(0, 197) + "...";
     }
 
     private YamlNode readValue(JsonToken t) {
