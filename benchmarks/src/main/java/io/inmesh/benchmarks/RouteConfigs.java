@@ -18,12 +18,17 @@ public final class RouteConfigs {
 
     /** The YAML for {@code routes} HTTP routes, spread over files of at most 100 services each. */
     public static List<ConfigFile> files(int routes) {
+        return files(routes, 100);
+    }
+
+    /** The YAML for {@code routes} HTTP routes, {@code servicesPerFile} services (VirtualService + rule) a file. */
+    public static List<ConfigFile> files(int routes, int servicesPerFile) {
         int services = Math.max(1, routes / ROUTES_PER_SERVICE);
         List<ConfigFile> files = new ArrayList<>();
         StringBuilder b = new StringBuilder();
         for (int s = 0; s < services; s++) {
             appendService(b, s);
-            if ((s + 1) % 100 == 0 || s == services - 1) {
+            if ((s + 1) % servicesPerFile == 0 || s == services - 1) {
                 files.add(new ConfigFile("services-" + files.size() + ".yaml", b.toString().getBytes(StandardCharsets.UTF_8)));
                 b.setLength(0);
             }

@@ -30,6 +30,8 @@ public final class ConfigHolder {
     private volatile boolean loaded;
     private volatile ConfigRejection lastRejection;
     private String lastLoggedRejection;
+    /** Files of the last update with their checks, so that a change re-reads only the files that changed. */
+    private final java.util.Map<String, ConfigValidator.CheckedFile> checked = new java.util.HashMap<>();
 
     private ConfigHolder(ConfigOptions options, Clock clock) {
         this.validator = ConfigValidator.create(options);
@@ -68,7 +70,7 @@ public final class ConfigHolder {
 
     /** Validates and compiles {@code files} as the complete new configuration, and swaps it in when valid. */
     public synchronized ConfigUpdate update(List<ConfigFile> files) {
-        ConfigValidator.Result result = validator.check(files);
+        ConfigValidator.Result result = validator.check(files, checked);
         MeshSnapshot previous = current;
         if (!result.valid()) {
             List<Diagnostic> sorted = new ArrayList<>(result.diagnostics());

@@ -46,15 +46,41 @@ public final class ConfigValidator {
 
     /** As {@link #validate}, keeping what the compiler needs. Not part of the stable API. */
     public Result check(List<ConfigFile> files) {
+        return check(files, new java.util.HashMap<>());
+    }
+
+    /** A file as last read and checked on its own: its bytes, resources and per-resource diagnostics. */
+    public record CheckedFile(byte[] content, List<LoadedResource> resources, List<Diagnostic> diagnostics) {
+    }
+
+    /**
+     * As {@link #check(List)}, reusing {@code cache} for files whose name and bytes are unchanged since the last
+     * call: only changed files are parsed and checked again, then the checks across resources run over all. The
+     * cache is updated to hold exactly {@code files}. Not thread-safe: one caller at a time per cache.
+     */
+    public Result check(List<ConfigFile> files, java.util.Map<String, CheckedFile> cache) {
+        Validator validator = new Validator(options);
         List<LoadedResource> resources = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
+        java.util.Map<String, CheckedFile> next = new java.util.HashMap<>();
         for (ConfigFile f : files) {
-            ResourceReader.FileContent content = ResourceReader.read(f.name(), f.content(),
-                    options.defaultNamespace());
-            resources.addAll(content.resources());
-            diagnostics.addAll(content.diagnostics());
+            CheckedFile checked = cache.get(f.name());
+            if (checked == null || !java.util.Arrays.equals(checked.content(), f.content())) {
+                ResourceReader.FileContent content = ResourceReader.read(f.name(), f.content(),
+                        options.defaultNamespace());
+                List<Diagnostic> fileDiagnostics = new ArrayList<>(content.diagnostics());
+                for (LoadedResource lr : content.resources()) {
+                    fileDiagnostics.addAll(validator.validateResource(lr));
+                }
+                checked = new CheckedFile(f.content(), content.resources(), List.copyOf(fileDiagnostics));
+            }
+            next.put(f.name(), checked);
+            resources.addAll(checked.resources());
+            diagnostics.addAll(checked.diagnostics());
         }
-        diagnostics.addAll(new Validator(options).validate(resources));
+        cache.clear();
+        cache.putAll(next);
+        diagnostics.addAll(validator.validateSet(resources));
         return new Result(List.copyOf(resources), List.copyOf(diagnostics));
     }
 }

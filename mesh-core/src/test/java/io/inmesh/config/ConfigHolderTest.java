@@ -118,4 +118,37 @@ class ConfigHolderTest {
         assertThat(heard).hasSize(1);
         assertThat(holder.loaded()).isTrue();
     }
+
+    @Test
+    void aChangeReReadsOnlyTheFilesThatChanged() {
+        String dr = V1.split("---\n")[1];
+        String vs = V1.split("---\n")[0];
+        holder.update(List.of(new ConfigFile("vs.yaml", vs.getBytes(StandardCharsets.UTF_8)),
+                new ConfigFile("dr.yaml", dr.getBytes(StandardCharsets.UTF_8))));
+        DestinationRule before = holder.current().resources(DestinationRule.class).get(0);
+        VirtualService vsBefore = holder.current().resources(VirtualService.class).get(0);
+        ConfigUpdate u = holder.update(List.of(
+                new ConfigFile("vs.yaml", vs.replace("subset: v1", "subset: v2").getBytes(StandardCharsets.UTF_8)),
+                new ConfigFile("dr.yaml", dr.getBytes(StandardCharsets.UTF_8))));
+        assertThat(u).isInstanceOf(ConfigUpdate.Applied.class);
+        assertThat(holder.current().resources(DestinationRule.class).get(0)).isSameAs(before);
+        assertThat(holder.current().resources(VirtualService.class).get(0)).isNotSameAs(vsBefore);
+    }
+
+    @Test
+    void aCachedInvalidFileIsStillRejectedAndCrossChecksSeeTheWholeSet() {
+        String bad = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se}\n"
+                + "spec: {hosts: [a.example.com], ports: [{number: 80}]}\n";
+        ConfigUpdate first = holder.update(files(V1, bad));
+        ConfigUpdate second = holder.update(files(V1, bad));
+        assertThat(first).isInstanceOf(ConfigUpdate.Rejected.class);
+        assertThat(second).isInstanceOf(ConfigUpdate.Rejected.class);
+        assertThat(((ConfigUpdate.Rejected) second).rejection().errors()).singleElement()
+                .satisfies(d -> assertThat(d.field()).isEqualTo("spec.ports[0].name"));
+        // The DestinationRule goes away: the unchanged VirtualService now routes to an undefined subset.
+        ConfigUpdate third = holder.update(files(V1.split("---\n")[0]));
+        assertThat(third).isInstanceOf(ConfigUpdate.Applied.class);
+        assertThat(((ConfigUpdate.Applied) third).diagnostics()).anySatisfy(d ->
+                assertThat(d.message()).contains("defined by no DestinationRule"));
+    }
 }

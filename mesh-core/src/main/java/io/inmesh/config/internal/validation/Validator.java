@@ -30,36 +30,53 @@ public final class Validator {
         this.options = options;
     }
 
+    /** Every rule: each resource's own, then those across resources. */
     public List<Diagnostic> validate(List<LoadedResource> resources) {
+        List<Diagnostic> out = new ArrayList<>();
+        for (LoadedResource lr : resources) {
+            out.addAll(validateResource(lr));
+        }
+        out.addAll(validateSet(resources));
+        return out;
+    }
+
+    /** The rules that look at one resource alone; their result depends on nothing else. */
+    public List<Diagnostic> validateResource(LoadedResource lr) {
+        List<Diagnostic> out = new ArrayList<>();
+        Report r = new Report(lr, out);
+        MeshResource res = lr.resource();
+        metadata(res, r);
+        if (res instanceof VirtualService vs) {
+            VirtualServiceRules.validate(vs, r);
+            unreachableRules(vs, r);
+        } else if (res instanceof DestinationRule dr) {
+            DestinationRuleRules.validate(dr, r);
+        } else if (res instanceof ServiceEntry se) {
+            ServiceEntryRules.validate(se, r);
+        } else if (res instanceof WorkloadEntry we) {
+            ServiceEntryRules.validate(we, r);
+        } else if (res instanceof PeerAuthentication pa) {
+            SecurityRules.validate(pa, r, options);
+        } else if (res instanceof AuthorizationPolicy ap) {
+            SecurityRules.validate(ap, r);
+        } else if (res instanceof RequestAuthentication ra) {
+            SecurityRules.validate(ra, r);
+        } else if (res instanceof LocalRateLimit rl) {
+            LocalRateLimitRules.validate(rl, r);
+        }
+        return out;
+    }
+
+    /** The rules across resources: duplicates, undefined subsets, hosts claimed twice. */
+    public List<Diagnostic> validateSet(List<LoadedResource> resources) {
         List<Diagnostic> out = new ArrayList<>();
         Map<String, LoadedResource> seen = new HashMap<>();
         for (LoadedResource lr : resources) {
-            Report r = new Report(lr, out);
             MeshResource res = lr.resource();
-            metadata(res, r);
-            String id = res.kind() + " " + res.key();
-            LoadedResource first = seen.putIfAbsent(id, lr);
+            LoadedResource first = seen.putIfAbsent(res.kind() + " " + res.key(), lr);
             if (first != null && res.metadata().name() != null) {
-                r.error("metadata.name", res.kind() + " " + res.key() + " is defined twice; the first is at "
-                        + first.file() + ":" + first.root().line());
-            }
-            if (res instanceof VirtualService vs) {
-                VirtualServiceRules.validate(vs, r);
-                unreachableRules(vs, r);
-            } else if (res instanceof DestinationRule dr) {
-                DestinationRuleRules.validate(dr, r);
-            } else if (res instanceof ServiceEntry se) {
-                ServiceEntryRules.validate(se, r);
-            } else if (res instanceof WorkloadEntry we) {
-                ServiceEntryRules.validate(we, r);
-            } else if (res instanceof PeerAuthentication pa) {
-                SecurityRules.validate(pa, r, options);
-            } else if (res instanceof AuthorizationPolicy ap) {
-                SecurityRules.validate(ap, r);
-            } else if (res instanceof RequestAuthentication ra) {
-                SecurityRules.validate(ra, r);
-            } else if (res instanceof LocalRateLimit rl) {
-                LocalRateLimitRules.validate(rl, r);
+                new Report(lr, out).error("metadata.name", res.kind() + " " + res.key()
+                        + " is defined twice; the first is at " + first.file() + ":" + first.root().line());
             }
         }
         crossResource(resources, out);
@@ -162,6 +179,8 @@ public final class Validator {
                 }
             }
         }
+        List<Map.Entry<String, List<String>>> wildcardSubsets = subsetsByHost.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("*")).toList();
         Map<String, LoadedResource> vsByHost = new LinkedHashMap<>();
         for (LoadedResource lr : resources) {
             if (!(lr.resource() instanceof VirtualService vs)) {
@@ -191,8 +210,10 @@ public final class Validator {
                         continue;
                     }
                     String host = Hosts.resolve(d.host(), ns, domain);
-                    boolean defined = subsetsByHost.entrySet().stream()
-                            .anyMatch(e -> Hosts.matches(e.getKey(), host) && e.getValue().contains(d.subset()));
+                    List<String> exact = subsetsByHost.get(host);
+                    boolean defined = exact != null && exact.contains(d.subset())
+                            || wildcardSubsets.stream().anyMatch(e -> Hosts.matches(e.getKey(), host)
+                                    && e.getValue().contains(d.subset()));
                     if (!defined) {
                         r.warning("spec.http[" + i + "].route[" + j + "].destination.subset", "subset " + q(d.subset())
                                 + " of host " + q(host) + " is defined by no DestinationRule; requests routed here"

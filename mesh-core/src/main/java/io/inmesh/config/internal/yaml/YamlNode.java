@@ -1,7 +1,6 @@
 package io.inmesh.config.internal.yaml;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,8 +52,9 @@ public sealed interface YamlNode {
 
     /** A mapping, in document order. */
     record MapNode(Map<String, Entry> entries, long expandedSize, int line, int column) implements YamlNode {
+        /** Takes {@code entries} as it is (the reader builds a fresh map per node) behind a read-only view. */
         public MapNode {
-            entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+            entries = Collections.unmodifiableMap(entries);
         }
 
         public YamlNode get(String key) {
@@ -71,7 +71,7 @@ public sealed interface YamlNode {
     /** A sequence. */
     record ListNode(List<YamlNode> items, long expandedSize, int line, int column) implements YamlNode {
         public ListNode {
-            items = List.copyOf(items);
+            items = Collections.unmodifiableList(items);
         }
 
         @Override
