@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the config-plane measurements: JMH compile benchmark, retained heap, reload latency.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+mvn -B -ntp -q -DskipTests install -pl mesh-core,benchmarks -am
+jar=benchmarks/target/benchmarks.jar
+echo "== JMH: parse+validate and compile (ms/op)"
+java -jar "$jar" ConfigCompileBenchmark -rf json -rff benchmarks/target/jmh-config.json
+echo "== retained heap"
+java -Xms2g -Xmx2g -XX:+UseSerialGC -cp "$jar" io.inmesh.benchmarks.SnapshotHeap 100 1000 10000 2>/dev/null
+echo "== reload latency (change on disk -> new snapshot serving)"
+for layout in "1000 50 100" "1000 50 1" "10000 50 1000" "10000 50 1"; do
+  java -Xmx1g -cp "$jar" io.inmesh.benchmarks.ReloadLatency $layout 2>/dev/null
+done
