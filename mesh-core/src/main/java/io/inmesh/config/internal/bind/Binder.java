@@ -38,6 +38,10 @@ public final class Binder {
         void report(Severity severity, String path, int line, int column, String message);
     }
 
+    /** Plain words YAML 1.1 (Kubernetes, Istio) reads as booleans and YAML 1.2 (InMesh) as strings. */
+    private static final java.util.Set<String> YAML11_BOOLEANS = java.util.Set.of("y", "Y", "yes", "Yes", "YES",
+            "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF");
+
     private final Reporter reporter;
     private final Map<String, YamlNode> nodes = new HashMap<>();
 
@@ -78,6 +82,10 @@ public final class Binder {
         if (raw == String.class) {
             if (s.kind() != ScalarKind.STRING) {
                 return mismatch(node, path, "a string (quote the value to make it one)");
+            }
+            if (s.plain() && YAML11_BOOLEANS.contains(s.text())) {
+                report(Severity.WARNING, path, node, "read as the string \"" + s.text() + "\" (YAML 1.2), but Istio's"
+                        + " YAML 1.1 reader takes it for a boolean; quote it to mean the same everywhere");
             }
             return s.value();
         }

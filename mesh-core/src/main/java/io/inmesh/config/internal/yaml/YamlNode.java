@@ -27,8 +27,17 @@ public sealed interface YamlNode {
 
     enum ScalarKind { STRING, INTEGER, FLOAT, BOOLEAN, NULL }
 
-    /** A scalar. {@code value} is a String, Long, BigInteger, Double, BigDecimal, Boolean or null. */
-    record Scalar(ScalarKind kind, Object value, String text, int line, int column) implements YamlNode {
+    /**
+     * A scalar. {@code value} is a String, Long, BigInteger, Double, BigDecimal, Boolean or null; {@code plain} is
+     * false for quoted and block scalars.
+     */
+    record Scalar(ScalarKind kind, Object value, String text, int line, int column, boolean plain)
+            implements YamlNode {
+
+        public Scalar(ScalarKind kind, Object value, String text, int line, int column) {
+            this(kind, value, text, line, column, true);
+        }
+
         @Override
         public long expandedSize() {
             return 1 + text.length() / 16;

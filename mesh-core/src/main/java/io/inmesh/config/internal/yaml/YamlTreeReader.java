@@ -214,7 +214,7 @@ public final class YamlTreeReader {
             case START_ARRAY -> readList(line, col);
             case VALUE_STRING -> plainNull(parser.getString(), loc)
                     ? new Scalar(ScalarKind.NULL, null, "null", line, col)
-                    : new Scalar(ScalarKind.STRING, parser.getString(), parser.getString(), line, col);
+                    : new Scalar(ScalarKind.STRING, parser.getString(), parser.getString(), line, col, plainAt(loc));
             case VALUE_NUMBER_INT -> new Scalar(ScalarKind.INTEGER, parser.getNumberValue(), parser.getString(),
                     line, col);
             case VALUE_NUMBER_FLOAT -> new Scalar(ScalarKind.FLOAT, parser.getNumberValue(), parser.getString(),
@@ -244,6 +244,15 @@ public final class YamlTreeReader {
         long offset = at.getCharOffset();
         if (offset < 0 || offset >= source.length()) {
             return value.isEmpty();
+        }
+        return plainAt(at);
+    }
+
+    /** True when the scalar at {@code at} is written plain: not quoted, not a block scalar. */
+    private boolean plainAt(TokenStreamLocation at) {
+        long offset = at.getCharOffset();
+        if (offset < 0 || offset >= source.length()) {
+            return true;
         }
         char c = source.charAt((int) offset);
         return c != '"' && c != '\'' && c != '|' && c != '>';

@@ -129,4 +129,19 @@ class YamlTreeReaderTest {
         // Whatever it is, reading ends with documents or problems, never an exception.
         assertThat(r.documents().size() + r.problems().size()).isPositive();
     }
+
+    @Test
+    void plainEmptyTildeAndNullWordsAreNullsQuotedOnesAreStrings() {
+        var r = YamlTreeReader.read("a:\nb: ~\nc: \"~\"\nd: ''\ne: Null\nf: NULL\ng: 'null'\nh: yes\n");
+        MapNode m = (MapNode) r.documents().get(0).root();
+        for (String k : new String[] {"a", "b", "e", "f"}) {
+            assertThat(((Scalar) m.get(k)).kind()).as(k).isEqualTo(YamlNode.ScalarKind.NULL);
+        }
+        assertThat(((Scalar) m.get("c")).value()).isEqualTo("~");
+        assertThat(((Scalar) m.get("c")).plain()).isFalse();
+        assertThat(((Scalar) m.get("d")).value()).isEqualTo("");
+        assertThat(((Scalar) m.get("g")).value()).isEqualTo("null");
+        assertThat(((Scalar) m.get("h")).value()).isEqualTo("yes");
+        assertThat(((Scalar) m.get("h")).plain()).isTrue();
+    }
 }
