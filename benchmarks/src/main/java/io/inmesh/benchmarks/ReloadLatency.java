@@ -55,7 +55,9 @@ public final class ReloadLatency {
                 MeshSnapshot s = swaps.poll(30, TimeUnit.SECONDS);
                 long end = System.nanoTime();
                 if (s == null) {
-                    throw new IllegalStateException("no swap within 30 s after change " + i);
+                    throw new IllegalStateException("no swap within 30 s after change " + i + ": "
+                            + watcher.lastReadError().map(Exception::toString).orElse("no read error")
+                            + ", last rejection " + holder.lastRejection().map(Object::toString).orElse("none"));
                 }
                 if (i >= warmup) {
                     millis.add((end - start) / 1e6);
