@@ -81,6 +81,14 @@ public final class ConfigValidator {
         cache.clear();
         cache.putAll(next);
         diagnostics.addAll(validator.validateSet(resources));
+        // File order as given, then position: checks across resources land beside the lines they are about.
+        java.util.Map<String, Integer> order = new java.util.HashMap<>();
+        for (ConfigFile f : files) {
+            order.putIfAbsent(f.name(), order.size());
+        }
+        diagnostics.sort(java.util.Comparator
+                .comparingInt((Diagnostic d) -> order.getOrDefault(d.file(), Integer.MAX_VALUE))
+                .thenComparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column));
         return new Result(List.copyOf(resources), List.copyOf(diagnostics));
     }
 }
