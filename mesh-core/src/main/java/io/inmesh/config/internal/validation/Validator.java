@@ -182,6 +182,12 @@ public final class Validator {
         List<Map.Entry<String, List<String>>> wildcardSubsets = subsetsByHost.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("*")).toList();
         Map<String, LoadedResource> vsByHost = new LinkedHashMap<>();
+        Map<String, VirtualService> byKey = new HashMap<>();
+        for (LoadedResource lr : resources) {
+            if (lr.resource() instanceof VirtualService vs) {
+                byKey.putIfAbsent(vs.key(), vs);
+            }
+        }
         for (LoadedResource lr : resources) {
             if (!(lr.resource() instanceof VirtualService vs)) {
                 continue;
@@ -203,24 +209,50 @@ public final class Validator {
             }
             var http = Checks.list(vs.spec().http());
             for (int i = 0; i < http.size(); i++) {
-                var route = Checks.list(http.get(i).route());
+                var h = http.get(i);
+                String p = "spec.http[" + i + "]";
+                var route = Checks.list(h.route());
                 for (int j = 0; j < route.size(); j++) {
-                    var d = route.get(j).destination();
-                    if (d == null || d.subset() == null || d.host() == null) {
-                        continue;
-                    }
-                    String host = Hosts.resolve(d.host(), ns, domain);
-                    List<String> exact = subsetsByHost.get(host);
-                    boolean defined = exact != null && exact.contains(d.subset())
-                            || wildcardSubsets.stream().anyMatch(e -> Hosts.matches(e.getKey(), host)
-                                    && e.getValue().contains(d.subset()));
-                    if (!defined) {
-                        r.warning("spec.http[" + i + "].route[" + j + "].destination.subset", "subset " + q(d.subset())
-                                + " of host " + q(host) + " is defined by no DestinationRule; requests routed here"
-                                + " fail with 503 (no healthy upstream)");
+                    subsetDefined(route.get(j).destination(), p + ".route[" + j + "].destination", ns, subsetsByHost,
+                            wildcardSubsets, r, "requests routed here fail with 503 (no healthy upstream)");
+                }
+                subsetDefined(h.mirror(), p + ".mirror", ns, subsetsByHost, wildcardSubsets, r,
+                        "mirrored copies go nowhere");
+                var mirrors = Checks.list(h.mirrors());
+                for (int j = 0; j < mirrors.size(); j++) {
+                    subsetDefined(mirrors.get(j).destination(), p + ".mirrors[" + j + "].destination", ns,
+                            subsetsByHost, wildcardSubsets, r, "mirrored copies go nowhere");
+                }
+                if (h.delegate() != null && h.delegate().name() != null) {
+                    String target = (h.delegate().namespace() == null || h.delegate().namespace().isEmpty()
+                            ? ns : h.delegate().namespace()) + "/" + h.delegate().name();
+                    VirtualService delegate = byKey.get(target);
+                    if (delegate == null) {
+                        r.warning(p + ".delegate", "delegate VirtualService " + target + " is not defined; this"
+                                + " route matches nothing until it is");
+                    } else if (delegate.spec().hosts() != null && !delegate.spec().hosts().isEmpty()) {
+                        r.warning(p + ".delegate", "VirtualService " + target + " has hosts, so it is not a delegate"
+                                + " and this route ignores it; a delegate VirtualService has no hosts");
                     }
                 }
             }
+        }
+    }
+
+    private void subsetDefined(VirtualService.Destination d, String path, String ns,
+                               Map<String, List<String>> subsetsByHost,
+                               List<Map.Entry<String, List<String>>> wildcardSubsets, Report r, String consequence) {
+        if (d == null || d.subset() == null || d.host() == null) {
+            return;
+        }
+        String host = Hosts.resolve(d.host(), ns, options.clusterDomain());
+        List<String> exact = subsetsByHost.get(host);
+        boolean defined = exact != null && exact.contains(d.subset())
+                || wildcardSubsets.stream().anyMatch(e -> Hosts.matches(e.getKey(), host)
+                && e.getValue().contains(d.subset()));
+        if (!defined) {
+            r.warning(path + ".subset", "subset " + q(d.subset()) + " of host " + q(host)
+                    + " is defined by no DestinationRule; " + consequence);
         }
     }
 }
