@@ -74,7 +74,12 @@ public final class ConfigValidator {
                 }
                 checked = new CheckedFile(f.content(), content.resources(), List.copyOf(fileDiagnostics));
             }
-            next.put(f.name(), checked);
+            List<LoadedResource> slim = checked.resources();
+            if (!slim.isEmpty()) {
+                LoadedResource.Reread reread = slim.get(0).reread();
+                slim = slim.stream().map(lr -> lr.slim(reread)).toList();
+            }
+            next.put(f.name(), new CheckedFile(checked.content(), slim, checked.diagnostics()));
             resources.addAll(checked.resources());
             diagnostics.addAll(checked.diagnostics());
         }

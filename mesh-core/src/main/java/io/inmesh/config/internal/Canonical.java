@@ -14,6 +14,16 @@ public final class Canonical {
     private Canonical() {
     }
 
+    /** SHA-256 of a text, in hex. */
+    public static String sha256(String text) {
+        try {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            return java.util.HexFormat.of().formatHex(md.digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
+        }
+    }
+
     public static String of(YamlNode node) {
         StringBuilder b = new StringBuilder();
         write(node, b);

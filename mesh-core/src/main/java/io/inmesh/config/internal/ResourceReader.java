@@ -78,7 +78,7 @@ public final class ResourceReader {
             diags.add(new Diagnostic(Severity.ERROR, file, p.line(), p.column(), null, null, null, null, p.message()));
         }
         for (YamlTreeReader.Document doc : yaml.documents()) {
-            LoadedResource r = readDocument(file, doc.root(), defaultNamespace, diags);
+            LoadedResource r = readDocument(file, bytes, resources.size(), doc.root(), defaultNamespace, diags);
             if (r != null) {
                 resources.add(r);
             }
@@ -93,8 +93,8 @@ public final class ResourceReader {
         return new FileContent(List.copyOf(resources), List.copyOf(diags));
     }
 
-    private static LoadedResource readDocument(String file, YamlNode root, String defaultNamespace,
-                                               List<Diagnostic> diags) {
+    private static LoadedResource readDocument(String file, byte[] bytes, int index, YamlNode root,
+                                               String defaultNamespace, List<Diagnostic> diags) {
         if (root instanceof Scalar s && (s.kind() == YamlNode.ScalarKind.NULL
                 || (s.kind() == YamlNode.ScalarKind.STRING && s.text().isEmpty()))) {
             return null; // an empty document, as between two `---`
@@ -164,14 +164,15 @@ public final class ResourceReader {
         MeshResource resource = construct(info.type(), apiVersion, meta, spec);
         String canonical = kind + " " + namespace + "/" + meta.name() + " "
                 + io.inmesh.config.internal.Canonical.of(specNode == null ? map : specNode);
+        String hash = Canonical.sha256(canonical);
         java.util.Set<String> bindErrors = new java.util.HashSet<>();
         for (Diagnostic d : local) {
             if (d.isError() && d.field() != null) {
                 bindErrors.add(d.field());
             }
         }
-        return new LoadedResource(resource, file, root, Map.copyOf(binder.nodes()), canonical,
-                java.util.Set.copyOf(bindErrors));
+        return new LoadedResource(resource, file, bytes, index, defaultNamespace, hash,
+                java.util.Set.copyOf(bindErrors), root, Map.copyOf(binder.nodes()));
     }
 
     private static String metadataName(MapNode map) {

@@ -30,11 +30,11 @@ public final class SnapshotCompiler {
     private SnapshotCompiler() {
     }
 
-    /** The content hash of a resource set: SHA-256 over the sorted canonical forms; layout and order ignored. */
+    /** The content hash of a resource set: SHA-256 over the sorted resource hashes; layout and order ignored. */
     public static String version(List<LoadedResource> resources) {
         List<String> canon = new ArrayList<>(resources.size());
         for (LoadedResource r : resources) {
-            canon.add(r.canonical());
+            canon.add(r.contentHash());
         }
         canon.sort(null);
         try {

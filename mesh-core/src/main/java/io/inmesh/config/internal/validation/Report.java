@@ -44,8 +44,7 @@ final class Report {
 
     /** The scalar text written at exactly {@code path}, or null. */
     String written(String path) {
-        YamlNode n = resource.nodes().get(path);
-        return n instanceof YamlNode.Scalar s ? s.text() : null;
+        return resource.writtenAt(path);
     }
 
     /** Quotes a value for a message. */

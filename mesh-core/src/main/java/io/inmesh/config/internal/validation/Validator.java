@@ -76,7 +76,7 @@ public final class Validator {
             LoadedResource first = seen.putIfAbsent(res.kind() + " " + res.key(), lr);
             if (first != null && res.metadata().name() != null) {
                 new Report(lr, out).error("metadata.name", res.kind() + " " + res.key()
-                        + " is defined twice; the first is at " + first.file() + ":" + first.root().line());
+                        + " is defined twice; the first is at " + first.file() + ":" + first.line());
             }
         }
         crossResource(resources, out);
