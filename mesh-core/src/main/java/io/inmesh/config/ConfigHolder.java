@@ -82,11 +82,24 @@ public final class ConfigHolder {
         }
         String version = SnapshotCompiler.version(result.resources());
         if (loaded && version.equals(previous.version())) {
+            lastLoggedRejection = null;
             return new ConfigUpdate.Unchanged(previous);
         }
-        MeshSnapshot next = SnapshotCompiler.compile(result.resources(), validator.options(), clock.instant());
+        MeshSnapshot next;
+        try {
+            next = SnapshotCompiler.compile(result.resources(), version, validator.options(), clock.instant());
+        } catch (RuntimeException e) {
+            // A bug: validation let through something the compiler cannot take. Fail closed, keep the last good.
+            LOG.log(Level.ERROR, "InMesh config version " + shortVersion(version) + " failed to compile", e);
+            ConfigRejection rejection = new ConfigRejection(contentHash(files), clock.instant(), List.of(
+                    new Diagnostic(Severity.ERROR, null, 0, 0, null, null, null, null,
+                            "internal error while compiling the configuration (" + e + "); please report it")));
+            lastRejection = rejection;
+            return new ConfigUpdate.Rejected(previous, rejection);
+        }
         current = next;
         loaded = true;
+        lastLoggedRejection = null;
         LOG.log(Level.INFO, () -> "InMesh config version " + shortVersion(next.version()) + " applied: "
                 + next.resources().size() + " resources, " + next.routeCount() + " HTTP routes");
         for (Consumer<MeshSnapshot> l : listeners) {

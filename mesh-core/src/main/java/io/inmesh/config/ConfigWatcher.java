@@ -41,6 +41,9 @@ public final class ConfigWatcher implements AutoCloseable {
         }
         ConfigWatcher watcher = new ConfigWatcher(source, holder);
         source.watch(watcher::reload);
+        // A change between the first read and the watch's start makes no event: read once more (a no-op when
+        // nothing changed, as the content hash is the same).
+        watcher.reload();
         return watcher;
     }
 

@@ -1,11 +1,11 @@
 package io.inmesh.config;
 
 import io.inmesh.config.internal.compile.CompiledVirtualService;
+import io.inmesh.config.internal.compile.HostTable;
 import io.inmesh.config.internal.compile.PolicyIndex;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * An immutable, compiled configuration: hosts resolved per namespace, regexes compiled, weights prefix-summed,
@@ -17,9 +17,8 @@ public final class MeshSnapshot {
     private final Instant createdAt;
     private final ConfigOptions options;
     private final List<MeshResource> resources;
-    private final Map<String, List<CompiledVirtualService>> virtualServicesByHost;
-    private final List<Map.Entry<String, List<CompiledVirtualService>>> wildcardVirtualServices;
-    private final Map<String, List<DestinationRule>> destinationRulesByHost;
+    private final HostTable<List<CompiledVirtualService>> virtualServices;
+    private final HostTable<List<DestinationRule>> destinationRules;
     private final PolicyIndex<PeerAuthentication> peerAuthentications;
     private final PolicyIndex<AuthorizationPolicy> authorizationPolicies;
     private final PolicyIndex<RequestAuthentication> requestAuthentications;
@@ -27,9 +26,8 @@ public final class MeshSnapshot {
 
     /** Built by the compiler; not for applications. */
     public MeshSnapshot(String version, Instant createdAt, ConfigOptions options, List<MeshResource> resources,
-                        Map<String, List<CompiledVirtualService>> virtualServicesByHost,
-                        List<Map.Entry<String, List<CompiledVirtualService>>> wildcardVirtualServices,
-                        Map<String, List<DestinationRule>> destinationRulesByHost,
+                        HostTable<List<CompiledVirtualService>> virtualServices,
+                        HostTable<List<DestinationRule>> destinationRules,
                         PolicyIndex<PeerAuthentication> peerAuthentications,
                         PolicyIndex<AuthorizationPolicy> authorizationPolicies,
                         PolicyIndex<RequestAuthentication> requestAuthentications,
@@ -38,9 +36,8 @@ public final class MeshSnapshot {
         this.createdAt = createdAt;
         this.options = options;
         this.resources = List.copyOf(resources);
-        this.virtualServicesByHost = virtualServicesByHost;
-        this.wildcardVirtualServices = wildcardVirtualServices;
-        this.destinationRulesByHost = destinationRulesByHost;
+        this.virtualServices = virtualServices;
+        this.destinationRules = destinationRules;
         this.peerAuthentications = peerAuthentications;
         this.authorizationPolicies = authorizationPolicies;
         this.requestAuthentications = requestAuthentications;
@@ -76,22 +73,55 @@ public final class MeshSnapshot {
      * it exactly, else those of the most specific matching wildcard. Empty when none does.
      */
     public List<CompiledVirtualService> virtualServicesFor(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        List<CompiledVirtualService> exact = virtualServicesByHost.get(h);
-        if (exact != null) {
-            return exact;
-        }
-        for (var e : wildcardVirtualServices) {
-            if (io.inmesh.config.internal.Hosts.matches(e.getKey(), h)) {
-                return e.getValue();
-            }
-        }
-        return List.of();
+        List<CompiledVirtualService> v = virtualServices.lookup(host.toLowerCase(Locale.ROOT));
+        return v == null ? List.of() : v;
     }
 
-    /** DestinationRules whose resolved host is exactly {@code host}. */
+    /**
+     * The DestinationRules for {@code host} (fully qualified, no port): those naming it exactly, else those of the
+     * most specific matching wildcard host.
+     */
     public List<DestinationRule> destinationRulesFor(String host) {
-        return destinationRulesByHost.getOrDefault(host.toLowerCase(Locale.ROOT), List.of());
+        List<DestinationRule> v = destinationRules.lookup(host.toLowerCase(Locale.ROOT));
+        return v == null ? List.of() : v;
+    }
+
+    /**
+     * The DestinationRule that applies to calls from {@code clientNamespace} to {@code host}, in Istio's order:
+     * a rule in the client's namespace, else in the service's namespace (from {@code name.namespace.svc.domain}),
+     * else in the root namespace, else the first other one (by namespace and name). Null when there is none.
+     */
+    public DestinationRule destinationRuleFor(String host, String clientNamespace) {
+        List<DestinationRule> candidates = destinationRulesFor(host);
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        String serviceNamespace = serviceNamespace(host);
+        DestinationRule inService = null;
+        DestinationRule inRoot = null;
+        for (DestinationRule dr : candidates) {
+            String ns = dr.metadata().namespace();
+            if (ns.equals(clientNamespace)) {
+                return dr;
+            }
+            if (inService == null && ns.equals(serviceNamespace)) {
+                inService = dr;
+            }
+            if (inRoot == null && ns.equals(options.rootNamespace())) {
+                inRoot = dr;
+            }
+        }
+        return inService != null ? inService : inRoot != null ? inRoot : candidates.get(0);
+    }
+
+    private String serviceNamespace(String host) {
+        String suffix = ".svc." + options.clusterDomain();
+        if (!host.endsWith(suffix)) {
+            return null;
+        }
+        String rest = host.substring(0, host.length() - suffix.length());
+        int dot = rest.lastIndexOf('.');
+        return dot < 0 ? null : rest.substring(dot + 1);
     }
 
     public PolicyIndex<PeerAuthentication> peerAuthentications() {

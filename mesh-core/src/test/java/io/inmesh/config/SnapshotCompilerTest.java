@@ -131,11 +131,71 @@ class SnapshotCompilerTest {
                   mtls: {mode: DISABLE}
                 """);
         var idx = s.peerAuthentications();
-        assertThat(idx.forWorkload("shop", Map.of("app", "web")).stream().map(p -> p.metadata().name()))
+        assertThat(idx.forWorkload("shop", Map.of("app", "web")).all().stream().map(p -> p.metadata().name()))
                 .containsExactly("mesh", "ns", "web");
-        assertThat(idx.forWorkload("shop", Map.of("app", "db")).stream().map(p -> p.metadata().name()))
+        assertThat(idx.forWorkload("shop", Map.of("app", "web")).workload().stream().map(p -> p.metadata().name()))
+                .containsExactly("web");
+        assertThat(idx.forWorkload("shop", Map.of("app", "db")).all().stream().map(p -> p.metadata().name()))
                 .containsExactly("mesh", "ns");
-        assertThat(idx.forWorkload("other", Map.of()).stream().map(p -> p.metadata().name()))
+        assertThat(idx.forWorkload("other", Map.of()).all().stream().map(p -> p.metadata().name()))
                 .containsExactly("mesh");
+    }
+
+    @Test
+    void rootNamespaceSelectorsApplyMeshWideExceptForPeerAuthenticationAndTargetRefPoliciesAreLeftOut() {
+        MeshSnapshot s = compile("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: root-selector, namespace: istio-system}
+                spec:
+                  selector: {matchLabels: {app: web}}
+                  mtls: {mode: DISABLE}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: root-selector, namespace: istio-system}
+                spec:
+                  selector: {matchLabels: {app: web}}
+                  rules: [{}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: gateway-only, namespace: shop}
+                spec:
+                  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: edge}]
+                  rules: [{}]
+                """);
+        assertThat(s.peerAuthentications().forWorkload("shop", Map.of("app", "web")).isEmpty()).isTrue();
+        assertThat(s.peerAuthentications().size()).isZero();
+        var authz = s.authorizationPolicies().forWorkload("shop", Map.of("app", "web"));
+        assertThat(authz.workload().stream().map(p -> p.metadata().name())).containsExactly("root-selector");
+        assertThat(authz.namespace()).isEmpty();
+        assertThat(s.authorizationPolicies().forWorkload("shop", Map.of("app", "db")).isEmpty()).isTrue();
+    }
+
+    @Test
+    void destinationRuleLookupFollowsIstiosNamespaceOrderAndWildcards() {
+        MeshSnapshot s = compile("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: in-client, namespace: frontend}
+                spec: {host: reviews.shop.svc.cluster.local, trafficPolicy: {loadBalancer: {simple: RANDOM}}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: in-service, namespace: shop}
+                spec: {host: reviews, trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: in-root, namespace: istio-system}
+                spec: {host: "*.shop.svc.cluster.local", trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+                """);
+        String reviews = "reviews.shop.svc.cluster.local";
+        assertThat(s.destinationRuleFor(reviews, "frontend").metadata().name()).isEqualTo("in-client");
+        assertThat(s.destinationRuleFor(reviews, "other").metadata().name()).isEqualTo("in-service");
+        assertThat(s.destinationRuleFor("ratings.shop.svc.cluster.local", "other").metadata().name())
+                .isEqualTo("in-root");
+        assertThat(s.destinationRuleFor("ratings.default.svc.cluster.local", "other")).isNull();
     }
 }

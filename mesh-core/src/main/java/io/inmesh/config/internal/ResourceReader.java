@@ -162,8 +162,15 @@ public final class ResourceReader {
         }
         diags.addAll(local);
         MeshResource resource = construct(info.type(), apiVersion, meta, spec);
-        String canonical = kind + " " + namespace + "/" + meta.name() + " "
-                + io.inmesh.config.internal.Canonical.of(specNode == null ? map : specNode);
+        // What the resource says, layout ignored: kind, apiVersion, name, namespace, labels, annotations and spec
+        // (not Kubernetes bookkeeping such as resourceVersion, which changes without the content changing).
+        YamlNode metaNode = map.get("metadata");
+        YamlNode labels = metaNode instanceof MapNode mm ? mm.get("labels") : null;
+        YamlNode annotations = metaNode instanceof MapNode mm ? mm.get("annotations") : null;
+        String canonical = kind + " " + apiVersion + " " + namespace + "/" + meta.name()
+                + " labels=" + (labels == null ? "" : Canonical.of(labels))
+                + " annotations=" + (annotations == null ? "" : Canonical.of(annotations))
+                + " spec=" + (specNode == null ? "" : Canonical.of(specNode));
         String hash = Canonical.sha256(canonical);
         java.util.Set<String> bindErrors = new java.util.HashSet<>();
         for (Diagnostic d : local) {

@@ -4,13 +4,18 @@ import io.inmesh.config.ConfigFile;
 import io.inmesh.config.internal.yaml.YamlTreeReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Reads configuration files and directories from disk. */
 public final class ConfigFiles {
@@ -44,27 +49,66 @@ public final class ConfigFiles {
     }
 
     /**
-     * The config files under {@code dir}, recursively, sorted by path.
+     * The config files under {@code dir}, recursively, sorted by path. Hidden entries (kubelet's {@code ..data},
+     * {@code .git}) are not entered; symbolic links are followed, and a link that loops back is skipped.
      *
-     * @throws NoSuchFileException when {@code dir}, or an entry being walked, disappears (the walk's unchecked
-     *                             wrapper is unwrapped, so callers see the declared {@link IOException})
+     * @throws NoSuchFileException when {@code dir}, or an entry being walked, disappears
      */
     public static List<Path> listDirectory(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            return s.filter(f -> {
-                        Path rel = dir.relativize(f);
-                        for (Path part : rel) {
-                            if (part.toString().startsWith(".")) {
-                                return false; // ..data, ..2024_01_01..., .hidden
-                            }
+        List<Path> out = new ArrayList<>();
+        Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                        return !d.equals(dir) && d.getFileName().toString().startsWith(".")
+                                ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile() && isConfigFileName(f.getFileName().toString())) {
+                            out.add(f);
                         }
-                        return Files.isRegularFile(f) && isConfigFileName(f.getFileName().toString());
-                    })
-                    .sorted()
-                    .toList();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                        if (e instanceof FileSystemLoopException) {
+                            return FileVisitResult.CONTINUE; // a link back up the tree: its files are read already
+                        }
+                        throw e;
+                    }
+                });
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Reads one file for a watched source, making sure it was not being written meanwhile: its size and
+     * modification time must be the same before and after the read, and it must not be empty (writers that truncate
+     * first, such as shell redirection or an editor saving in place, leave an empty file for a moment; an empty file
+     * would otherwise replace its part of the configuration with nothing).
+     *
+     * @throws IOException when the file is empty, or kept changing over three attempts
+     */
+    public static ConfigFile readSettled(Path file, String name) throws IOException {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
+            ConfigFile read = readFile(file, name);
+            BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
+            boolean settled = before.size() == after.size()
+                    && before.lastModifiedTime().equals(after.lastModifiedTime())
+                    && (read.content().length == after.size() || after.size() > YamlTreeReader.MAX_BYTES);
+            if (settled) {
+                if (read.content().length == 0) {
+                    throw new FileSystemException(file.toString(), null, "file is empty (being written?); the last"
+                            + " good configuration keeps serving. Delete a config file rather than empty it");
+                }
+                return read;
+            }
         }
+        throw new FileSystemException(file.toString(), null, "file kept changing while being read");
     }
 
     /**

@@ -9,16 +9,40 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Policies of one kind indexed by where they apply: mesh-wide (root namespace, no selector), namespace-wide (no
- * selector), or for the workloads whose labels a selector matches.
+ * Policies of one kind indexed by where they apply, computed once per snapshot so that a lookup for a workload
+ * scans only the selectors of its own namespace (and of the root namespace).
+ *
+ * <p>Scopes, as Istio defines them: a policy in the root namespace without a selector applies to the whole mesh;
+ * one in another namespace without a selector to that namespace; one with a selector to the matching workloads of
+ * its namespace. A root-namespace policy with a selector applies to matching workloads in every namespace
+ * ({@link RootSelectors#MESH_WIDE}: AuthorizationPolicy, RequestAuthentication, LocalRateLimit) or is ignored
+ * ({@link RootSelectors#IGNORED}: PeerAuthentication).
  */
 public final class PolicyIndex<T extends MeshResource> {
 
-    /** A policy with its selector labels (empty: the whole namespace). */
-    public record Entry<T>(T policy, Map<String, String> selector) {
-        boolean selects(Map<String, String> labels) {
-            for (var e : selector.entrySet()) {
-                if (!e.getValue().equals(labels.get(e.getKey()))) {
+    /** What a selector on a root-namespace policy means. */
+    public enum RootSelectors { MESH_WIDE, IGNORED }
+
+    /** The policies that apply to one workload, by tier; more specific tiers take precedence where that matters. */
+    public record Applicable<T>(List<T> mesh, List<T> namespace, List<T> workload) {
+        /** All tiers, mesh first. */
+        public List<T> all() {
+            List<T> out = new ArrayList<>(mesh.size() + namespace.size() + workload.size());
+            out.addAll(mesh);
+            out.addAll(namespace);
+            out.addAll(workload);
+            return out;
+        }
+
+        public boolean isEmpty() {
+            return mesh.isEmpty() && namespace.isEmpty() && workload.isEmpty();
+        }
+    }
+
+    private record Selected<T>(T policy, Map<String, String> labels) {
+        boolean selects(Map<String, String> workload) {
+            for (var e : labels.entrySet()) {
+                if (!e.getValue().equals(workload.get(e.getKey()))) {
                     return false;
                 }
             }
@@ -27,52 +51,73 @@ public final class PolicyIndex<T extends MeshResource> {
     }
 
     private final String rootNamespace;
-    private final Map<String, List<Entry<T>>> byNamespace;
+    private final List<T> meshWide;
+    private final List<Selected<T>> rootSelected;
+    private final Map<String, List<T>> namespaceWide;
+    private final Map<String, List<Selected<T>>> selected;
+    private final int size;
 
-    public PolicyIndex(List<T> policies, Function<T, WorkloadSelector> selector, String rootNamespace) {
+    public PolicyIndex(List<T> policies, Function<T, WorkloadSelector> selector, String rootNamespace,
+                       RootSelectors rootSelectors) {
         this.rootNamespace = rootNamespace;
-        Map<String, List<Entry<T>>> map = new HashMap<>();
+        List<T> mesh = new ArrayList<>();
+        List<Selected<T>> root = new ArrayList<>();
+        Map<String, List<T>> byNamespace = new HashMap<>();
+        Map<String, List<Selected<T>>> bySelector = new HashMap<>();
+        int count = 0;
         for (T p : policies) {
             WorkloadSelector s = selector.apply(p);
             Map<String, String> labels = s == null || s.matchLabels() == null ? Map.of() : s.matchLabels();
-            map.computeIfAbsent(p.metadata().namespace(), n -> new ArrayList<>()).add(new Entry<>(p, labels));
+            String ns = p.metadata().namespace();
+            boolean inRoot = ns.equals(rootNamespace);
+            if (labels.isEmpty()) {
+                (inRoot ? mesh : byNamespace.computeIfAbsent(ns, n -> new ArrayList<>())).add(p);
+            } else if (!inRoot) {
+                bySelector.computeIfAbsent(ns, n -> new ArrayList<>()).add(new Selected<>(p, labels));
+            } else if (rootSelectors == RootSelectors.MESH_WIDE) {
+                root.add(new Selected<>(p, labels));
+            } else {
+                continue; // ignored, as Istio ignores it
+            }
+            count++;
         }
-        map.replaceAll((k, v) -> List.copyOf(v));
-        this.byNamespace = Map.copyOf(map);
+        this.meshWide = List.copyOf(mesh);
+        this.rootSelected = List.copyOf(root);
+        Map<String, List<T>> ns = new HashMap<>();
+        byNamespace.forEach((k, v) -> ns.put(k, List.copyOf(v)));
+        this.namespaceWide = Map.copyOf(ns);
+        Map<String, List<Selected<T>>> sel = new HashMap<>();
+        bySelector.forEach((k, v) -> sel.put(k, List.copyOf(v)));
+        this.selected = Map.copyOf(sel);
+        this.size = count;
     }
 
-    /** Mesh-wide policies: those in the root namespace without a selector. */
-    public List<T> meshWide() {
-        return byNamespace.getOrDefault(rootNamespace, List.of()).stream()
-                .filter(e -> e.selector().isEmpty()).map(Entry::policy).toList();
-    }
-
-    /** Namespace-wide policies of {@code namespace} (no selector). */
-    public List<T> namespaceWide(String namespace) {
-        return byNamespace.getOrDefault(namespace, List.of()).stream()
-                .filter(e -> e.selector().isEmpty()).map(Entry::policy).toList();
-    }
-
-    /** Policies in {@code namespace} whose non-empty selector matches {@code labels}. */
-    public List<T> selecting(String namespace, Map<String, String> labels) {
-        return byNamespace.getOrDefault(namespace, List.of()).stream()
-                .filter(e -> !e.selector().isEmpty() && e.selects(labels)).map(Entry::policy).toList();
-    }
-
-    /**
-     * Every policy that applies to a workload: mesh-wide, then namespace-wide, then selecting ones; a selector in the
-     * root namespace applies to workloads of the root namespace only.
-     */
-    public List<T> forWorkload(String namespace, Map<String, String> labels) {
-        List<T> out = new ArrayList<>(meshWide());
-        if (!namespace.equals(rootNamespace)) {
-            out.addAll(namespaceWide(namespace));
+    /** The policies that apply to a workload of {@code namespace} with {@code labels}. */
+    public Applicable<T> forWorkload(String namespace, Map<String, String> labels) {
+        List<T> nsWide = namespace.equals(rootNamespace) ? List.of() : namespaceWide.getOrDefault(namespace, List.of());
+        List<Selected<T>> candidates = selected.getOrDefault(namespace, List.of());
+        List<T> workload = List.of();
+        if (!candidates.isEmpty() || !rootSelected.isEmpty()) {
+            List<T> matched = null;
+            for (Selected<T> s : rootSelected) {
+                if (s.selects(labels)) {
+                    (matched == null ? matched = new ArrayList<>() : matched).add(s.policy());
+                }
+            }
+            for (Selected<T> s : candidates) {
+                if (s.selects(labels)) {
+                    (matched == null ? matched = new ArrayList<>() : matched).add(s.policy());
+                }
+            }
+            if (matched != null) {
+                workload = List.copyOf(matched);
+            }
         }
-        out.addAll(selecting(namespace, labels));
-        return out;
+        return new Applicable<>(meshWide, nsWide, workload);
     }
 
+    /** Number of policies in force (ignored ones not counted). */
     public int size() {
-        return byNamespace.values().stream().mapToInt(List::size).sum();
+        return size;
     }
 }

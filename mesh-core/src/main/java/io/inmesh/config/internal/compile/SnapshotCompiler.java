@@ -51,7 +51,12 @@ public final class SnapshotCompiler {
 
     /** Compiles {@code resources}, which must be valid. */
     public static MeshSnapshot compile(List<LoadedResource> resources, ConfigOptions options, Instant now) {
-        String version = version(resources);
+        return compile(resources, version(resources), options, now);
+    }
+
+    /** Compiles {@code resources}, which must be valid, whose {@link #version} is known. */
+    public static MeshSnapshot compile(List<LoadedResource> resources, String version, ConfigOptions options,
+                                       Instant now) {
         List<MeshResource> all = new ArrayList<>(resources.size());
         for (LoadedResource r : resources) {
             all.add(r.resource());
@@ -59,8 +64,7 @@ public final class SnapshotCompiler {
         all.sort(Comparator.comparing(MeshResource::kind).thenComparing(MeshResource::key));
         String domain = options.clusterDomain();
 
-        Map<String, List<CompiledVirtualService>> exact = new LinkedHashMap<>();
-        Map<String, List<CompiledVirtualService>> wildcard = new LinkedHashMap<>();
+        Map<String, List<CompiledVirtualService>> byHost = new LinkedHashMap<>();
         Map<String, List<DestinationRule>> rules = new LinkedHashMap<>();
         List<PeerAuthentication> peer = new ArrayList<>();
         List<AuthorizationPolicy> authz = new ArrayList<>();
@@ -68,12 +72,12 @@ public final class SnapshotCompiler {
         List<LocalRateLimit> limits = new ArrayList<>();
         for (MeshResource r : all) {
             if (r instanceof VirtualService vs) {
-                CompiledVirtualService c = compile(vs, domain);
                 if (!appliesToMesh(vs)) {
                     continue;
                 }
+                CompiledVirtualService c = compile(vs, domain);
                 for (String h : c.hosts()) {
-                    (h.startsWith("*") ? wildcard : exact).computeIfAbsent(h, k -> new ArrayList<>()).add(c);
+                    byHost.computeIfAbsent(h, k -> new ArrayList<>()).add(c);
                 }
             } else if (r instanceof DestinationRule dr) {
                 String host = Hosts.resolve(dr.spec().host(), dr.metadata().namespace(), domain);
@@ -81,22 +85,24 @@ public final class SnapshotCompiler {
             } else if (r instanceof PeerAuthentication pa) {
                 peer.add(pa);
             } else if (r instanceof AuthorizationPolicy ap) {
-                authz.add(ap);
+                if (ap.spec().targetRef() == null && ap.spec().targetRefs() == null) {
+                    authz.add(ap); // a policy for Gateway API targets does not apply in-process
+                }
             } else if (r instanceof RequestAuthentication ra) {
-                jwt.add(ra);
+                if (ra.spec().targetRef() == null && ra.spec().targetRefs() == null) {
+                    jwt.add(ra);
+                }
             } else if (r instanceof LocalRateLimit rl) {
                 limits.add(rl);
             }
         }
-        List<Map.Entry<String, List<CompiledVirtualService>>> wildcards = new ArrayList<>(wildcard.entrySet());
-        wildcards.sort(Comparator.comparingInt((Map.Entry<String, List<CompiledVirtualService>> e) ->
-                e.getKey().length()).reversed()); // most specific first
         String root = options.rootNamespace();
-        return new MeshSnapshot(version, now, options, all, freeze(exact), List.copyOf(wildcards), freezeDr(rules),
-                new PolicyIndex<>(peer, p -> p.spec().selector(), root),
-                new PolicyIndex<>(authz, p -> p.spec().selector(), root),
-                new PolicyIndex<>(jwt, p -> p.spec().selector(), root),
-                new PolicyIndex<>(limits, p -> p.spec().selector(), root));
+        return new MeshSnapshot(version, now, options, all, new HostTable<>(freeze(byHost)),
+                new HostTable<>(freeze(rules)),
+                new PolicyIndex<>(peer, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.IGNORED),
+                new PolicyIndex<>(authz, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.MESH_WIDE),
+                new PolicyIndex<>(jwt, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.MESH_WIDE),
+                new PolicyIndex<>(limits, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.MESH_WIDE));
     }
 
     private static boolean appliesToMesh(VirtualService vs) {
@@ -185,10 +191,6 @@ public final class SnapshotCompiler {
         Map<K, List<V>> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, List.copyOf(v)));
         return Map.copyOf(out);
-    }
-
-    private static Map<String, List<DestinationRule>> freezeDr(Map<String, List<DestinationRule>> m) {
-        return freeze(m);
     }
 
     private static <T> List<T> list(List<T> l) {

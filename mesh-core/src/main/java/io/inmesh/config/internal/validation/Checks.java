@@ -19,8 +19,6 @@ final class Checks {
     static final int MAX_REGEX_LENGTH = 1024;
     private static final java.util.regex.Pattern DNS1123_LABEL =
             java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final java.util.regex.Pattern HOST_LABEL =
-            java.util.regex.Pattern.compile("[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?");
     private static final java.util.regex.Pattern LABEL_NAME =
             java.util.regex.Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final java.util.regex.Pattern HEADER_NAME =
@@ -74,7 +72,7 @@ final class Checks {
                 }
                 label = "x" + label; // "*-api" checks as a label that starts with a letter
             }
-            if (!isDns1123Label(label)) {
+            if (!isDns1123Label(label)) { // lower-case only, as Istio's own label rule (pkg/config/labels)
                 String lower = host.toLowerCase(java.util.Locale.ROOT);
                 return "host " + Report.q(host) + " is not a valid DNS name (label " + Report.q(labels[i]) + ")"
                         + (!lower.equals(host) ? "; host names are lower-case: " + Report.q(lower)

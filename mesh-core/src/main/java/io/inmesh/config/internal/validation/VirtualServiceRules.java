@@ -272,6 +272,10 @@ final class VirtualServiceRules {
             }
             headers(d.headers(), dp + ".headers", r);
         }
+        if (total > Integer.MAX_VALUE) {
+            r.error(p, "the weights add up to " + total + "; the sum must not exceed " + Integer.MAX_VALUE
+                    + " (weights are relative: 1 and 3 split like 25 and 75)");
+        }
         if (route.size() > 1 && total == 0 && route.stream().noneMatch(d -> d.weight() != null && d.weight() < 0)) {
             r.error(p, "all " + route.size() + " destinations have weight 0 (an absent weight is 0); at least one"
                     + " must be positive");

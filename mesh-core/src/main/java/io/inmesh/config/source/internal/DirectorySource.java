@@ -63,7 +63,7 @@ public final class DirectorySource extends WatchedSource {
             try {
                 List<ConfigFile> out = new ArrayList<>();
                 for (Path f : ConfigFiles.listDirectory(dir)) {
-                    out.add(ConfigFiles.readFile(f, f.toString()));
+                    out.add(ConfigFiles.readSettled(f, f.toString()));
                 }
                 return out;
             } catch (NoSuchFileException e) {

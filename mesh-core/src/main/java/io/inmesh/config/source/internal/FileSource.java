@@ -40,7 +40,7 @@ public final class FileSource extends WatchedSource {
             throw new FileSystemException(file.toString(), null,
                     "is a directory, expected a file (read a directory with ConfigSources.directory)");
         }
-        return List.of(ConfigFiles.readFile(file, file.toString()));
+        return List.of(ConfigFiles.readSettled(file, file.toString()));
     }
 
     @Override
