@@ -176,6 +176,18 @@ class ValidateIT {
     }
 
     @Test
+    void aFileNamedTwiceIsReadOnce() throws Exception {
+        Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(dir.resolve("conf/a.yaml"), VALID);
+
+        MeshProcess.Run run = MeshProcess.run(dir, "validate", "conf", "conf/a.yaml", "./conf/../conf/a.yaml");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).isEmpty();
+        assertThat(run.stderrLines()).containsExactly("0 errors, 0 warnings in 1 file");
+    }
+
+    @Test
     void missingPathIsAnIoProblemNamingThePath() throws Exception {
         Files.writeString(dir.resolve("vs.yaml"), VALID);
 

@@ -9,8 +9,15 @@ import java.util.Objects;
  * @param content the bytes, expected to be UTF-8 YAML
  */
 public record ConfigFile(String name, byte[] content) {
+    /** Copies {@code content}: the holder keeps it to tell unchanged files, so later writes must not reach it. */
     public ConfigFile {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(content, "content");
+        content = Objects.requireNonNull(content, "content").clone();
+    }
+
+    /** The bytes. Do not modify the array returned. */
+    @Override
+    public byte[] content() {
+        return content;
     }
 }

@@ -153,4 +153,22 @@ class ConfigHolderTest {
         // The VirtualService came from the cache without its positions: they are read again, the same as fresh.
         assertThat(((ConfigUpdate.Applied) third).diagnostics()).containsExactlyElementsOf(fresh);
     }
+
+    @Test
+    void aChangeOfLabelsAnnotationsOrApiVersionIsAChange() {
+        holder.update(files(V1));
+        String first = holder.current().version();
+        assertThat(holder.update(files(V1.replace("metadata:\n  name: reviews\n",
+                "metadata:\n  name: reviews\n  annotations: {inmesh.io/sticky-header: x-user}\n"))))
+                .isInstanceOf(ConfigUpdate.Applied.class);
+        String second = holder.current().version();
+        assertThat(holder.update(files(V1.replace("networking.istio.io/v1\nkind: VirtualService",
+                "networking.istio.io/v1beta1\nkind: VirtualService")))).isInstanceOf(ConfigUpdate.Applied.class);
+        assertThat(holder.current().version()).isNotIn(first, second);
+        // Kubernetes bookkeeping is not content.
+        assertThat(holder.update(files(V1.replace("networking.istio.io/v1\nkind: VirtualService",
+                        "networking.istio.io/v1beta1\nkind: VirtualService")
+                .replace("metadata:\n  name: reviews\n", "metadata:\n  name: reviews\n  resourceVersion: \"42\"\n"))))
+                .isInstanceOf(ConfigUpdate.Unchanged.class);
+    }
 }

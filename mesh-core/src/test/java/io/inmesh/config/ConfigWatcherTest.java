@@ -165,4 +165,60 @@ class ConfigWatcherTest {
         assertThat(holder.lastRejection().get().errors().get(0).file()).isEqualTo(mount.resolve("routes.yaml").toString());
         assertThat(subset(holder.current())).isEqualTo("v2");
     }
+
+    @Test
+    void aFileTruncatedBeforeItIsRewrittenNeverServesAnEmptyConfiguration() throws Exception {
+        Path file = dir.resolve("mesh.yaml");
+        Files.writeString(file, vs("v1"));
+        watcher = ConfigWatcher.start(ConfigSources.file(file, FAST), holder);
+        holder.addListener(swaps::add);
+        MeshSnapshot good = holder.current();
+        // Shell redirection and editors saving in place truncate first, then write.
+        Files.write(file, new byte[0]);
+        await().atMost(Duration.ofSeconds(10)).until(() -> watcher.lastReadError().isPresent());
+        assertThat(watcher.lastReadError().get()).hasMessageContaining("file is empty");
+        assertThat(holder.current()).isSameAs(good);
+        assertThat(swaps).isEmpty();
+        Files.writeString(file, vs("v2"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> swaps.size() == 1);
+        assertThat(subset(holder.current())).isEqualTo("v2");
+        assertThat(swaps).allSatisfy(sn -> assertThat(sn.resources()).hasSize(2));
+    }
+
+    @Test
+    void aChangeBetweenTheFirstReadAndTheWatchIsNotMissed() throws Exception {
+        Path file = dir.resolve("mesh.yaml");
+        Files.writeString(file, vs("v1"));
+        var real = ConfigSources.file(file, FAST);
+        var racing = new io.inmesh.config.source.ConfigSource() {
+            boolean first = true;
+
+            @Override
+            public String description() {
+                return real.description();
+            }
+
+            @Override
+            public List<ConfigFile> read() throws java.io.IOException {
+                List<ConfigFile> files = real.read();
+                if (first) {
+                    first = false;
+                    Files.writeString(file, vs("v2")); // lands after the read, before the watch starts
+                }
+                return files;
+            }
+
+            @Override
+            public void watch(Runnable onChange) {
+                real.watch(onChange);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+        watcher = ConfigWatcher.start(racing, holder);
+        assertThat(subset(holder.current())).isEqualTo("v2");
+    }
 }

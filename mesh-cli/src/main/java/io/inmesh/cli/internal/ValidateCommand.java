@@ -33,6 +33,7 @@ final class ValidateCommand {
 
     int run(ValidateOptions options) {
         List<ConfigFile> files = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>(); // `mesh validate dir dir/a.yaml` reads a.yaml once
         for (String arg : options.paths()) {
             Path path;
             try {
@@ -51,7 +52,11 @@ final class ValidateCommand {
             if (read.isEmpty() && Files.isDirectory(path)) {
                 err.println("mesh validate: note: no *.yaml or *.yml files under " + Cli.printable(arg));
             }
-            files.addAll(read);
+            for (ConfigFile f : read) {
+                if (seen.add(realPath(Path.of(f.name())))) {
+                    files.add(f);
+                }
+            }
         }
 
         ValidationReport report = ConfigValidator.create().validate(files);
@@ -61,6 +66,14 @@ final class ValidateCommand {
             printHuman(report, files.size(), options.verbose());
         }
         return report.valid() ? ExitCode.OK : ExitCode.INVALID;
+    }
+
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     private void printHuman(ValidationReport report, int fileCount, boolean verbose) {

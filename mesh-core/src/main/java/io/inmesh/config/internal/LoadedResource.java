@@ -137,8 +137,10 @@ public final class LoadedResource {
 
     /** The scalar text written at exactly {@code path}, or null. */
     public String writtenAt(String path) {
-        YamlNode n = nodeFor(path);
-        return n instanceof YamlNode.Scalar s && (nodes == null || nodes.get(path) == n) ? s.text() : null;
+        if (nodes == null) {
+            return reread.resources().get(index).writtenAt(path);
+        }
+        return nodes.get(path) instanceof YamlNode.Scalar s ? s.text() : null;
     }
 
     /**

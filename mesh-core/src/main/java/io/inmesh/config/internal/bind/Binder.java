@@ -169,10 +169,14 @@ public final class Binder {
         }
         List<Object> out = new ArrayList<>(list.items().size());
         for (int i = 0; i < list.items().size(); i++) {
-            Object item = bind(list.items().get(i), itemType, path + "[" + i + "]");
-            if (item != null) {
-                out.add(item);
+            YamlNode itemNode = list.items().get(i);
+            String itemPath = path + "[" + i + "]";
+            Object item = bind(itemNode, itemType, itemPath);
+            if (item == null && isNull(itemNode)) {
+                report(Severity.ERROR, itemPath, itemNode, "list item is null; remove it or give it a value");
             }
+            // An item that could not be read keeps its place, so that later items keep their indices in diagnostics.
+            out.add(item != null ? item : placeholder(itemType));
         }
         return Collections.unmodifiableList(out);
     }
@@ -197,9 +201,11 @@ public final class Binder {
                 }
             }
             Object value = bind(e.value(), valueType, entryPath);
-            if (value != null) {
-                out.put(key, value);
+            if (value == null && isNull(e.value())) {
+                report(Severity.ERROR, entryPath, e.value(), "value of \"" + YamlNode.Diag.abbreviate(e.key())
+                        + "\" is null; remove the key or give it a value");
             }
+            out.put(key, value != null ? value : placeholder(valueType));
         }
         return Collections.unmodifiableMap(out);
     }
@@ -243,6 +249,54 @@ public final class Binder {
         } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {
             throw new IllegalStateException("cannot construct " + type.getName(), e);
         }
+    }
+
+    private static boolean isNull(YamlNode node) {
+        return node instanceof Scalar s && s.kind() == ScalarKind.NULL;
+    }
+
+    /**
+     * A stand-in for a value that could not be read (an error was reported, so the configuration is rejected): an
+     * empty record, empty string, zero, false, the first enum constant, an empty list or map.
+     */
+    static Object placeholder(Type type) {
+        Class<?> raw = rawClass(type);
+        if (raw.isRecord()) {
+            RecordShape shape = SHAPES.get(raw);
+            try {
+                return shape.constructor.newInstance(new Object[shape.components.length]);
+            } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot construct " + raw.getName(), e);
+            }
+        }
+        if (raw == List.class) {
+            return List.of();
+        }
+        if (raw == Map.class) {
+            return Map.of();
+        }
+        if (raw.isEnum()) {
+            return raw.getEnumConstants()[0];
+        }
+        if (raw == String.class) {
+            return "";
+        }
+        if (raw == Integer.class) {
+            return 0;
+        }
+        if (raw == Long.class) {
+            return 0L;
+        }
+        if (raw == Double.class) {
+            return 0.0;
+        }
+        if (raw == Boolean.class) {
+            return Boolean.FALSE;
+        }
+        if (raw == Duration.class) {
+            return Duration.ZERO;
+        }
+        throw new IllegalStateException("model type not supported by the binder: " + type);
     }
 
     private void report(Severity severity, String path, YamlNode at, String message) {

@@ -163,24 +163,25 @@ public final class SnapshotCompiler {
                 m.scheme() == null ? null : StringMatcher.of(m.scheme(), false),
                 m.method() == null ? null : StringMatcher.of(m.method(), false),
                 m.authority() == null ? null : StringMatcher.of(m.authority(), false),
-                named(m.headers()),
-                named(m.withoutHeaders()),
-                named(m.queryParams()),
+                named(m.headers(), false),
+                named(m.withoutHeaders(), true),
+                named(m.queryParams(), false),
                 m.port(),
                 m.sourceLabels() == null ? Map.of() : m.sourceLabels(),
                 m.sourceNamespace(),
                 m.gateways() == null || m.gateways().isEmpty() || m.gateways().contains("mesh"));
     }
 
-    private static List<CompiledMatch.NamedMatcher> named(Map<String, io.inmesh.config.StringMatch> map) {
+    private static List<CompiledMatch.NamedMatcher> named(Map<String, io.inmesh.config.StringMatch> map,
+                                                          boolean starMeansPresent) {
         if (map == null) {
             return List.of();
         }
         List<CompiledMatch.NamedMatcher> out = new ArrayList<>();
         for (var e : map.entrySet()) {
             var v = e.getValue();
-            // withoutHeaders regex "*" is Istio's spelling of "present".
-            boolean presence = v == null || "*".equals(v.regex());
+            // In withoutHeaders, regex "*" is Istio's spelling of "present".
+            boolean presence = v == null || (starMeansPresent && "*".equals(v.regex()));
             out.add(new CompiledMatch.NamedMatcher(e.getKey().toLowerCase(Locale.ROOT),
                     presence ? StringMatcher.of(null, false) : StringMatcher.of(v, false)));
         }

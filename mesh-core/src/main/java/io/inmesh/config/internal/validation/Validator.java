@@ -194,7 +194,9 @@ public final class Validator {
             }
             Report r = new Report(lr, out);
             String ns = vs.metadata().namespace();
-            var hosts = Checks.list(vs.spec().hosts());
+            var gateways = vs.spec().gateways();
+            boolean meshBound = gateways == null || gateways.isEmpty() || gateways.contains("mesh");
+            var hosts = meshBound ? Checks.list(vs.spec().hosts()) : List.<String>of();
             for (int i = 0; i < hosts.size(); i++) {
                 if (hosts.get(i) == null) {
                     continue;
