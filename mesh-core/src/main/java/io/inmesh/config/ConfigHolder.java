@@ -1,5 +1,6 @@
 package io.inmesh.config;
 
+import io.inmesh.config.internal.ConfigChecker;
 import io.inmesh.config.internal.compile.SnapshotCompiler;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -23,26 +24,26 @@ import java.util.function.Consumer;
 public final class ConfigHolder {
     private static final System.Logger LOG = System.getLogger(ConfigHolder.class.getName());
 
-    private final ConfigValidator validator;
+    private final ConfigChecker checker;
     private final Clock clock;
     private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private volatile MeshSnapshot current;
     private volatile boolean loaded;
     private volatile ConfigRejection lastRejection;
     private String lastLoggedRejection;
-    /** Files of the last update with their checks, so that a change re-reads only the files that changed. */
-    private final java.util.Map<String, ConfigValidator.CheckedFile> checked = new java.util.HashMap<>();
 
     private ConfigHolder(ConfigOptions options, Clock clock) {
-        this.validator = ConfigValidator.create(options);
+        this.checker = new ConfigChecker(options);
         this.clock = clock;
-        this.current = SnapshotCompiler.compile(List.of(), options, clock.instant());
+        this.current = new MeshSnapshot(SnapshotCompiler.compile(List.of(), options, clock.instant()));
     }
 
+    /** A holder reading resources with {@code options}, on the system clock. */
     public static ConfigHolder create(ConfigOptions options) {
         return new ConfigHolder(options, Clock.systemUTC());
     }
 
+    /** A holder reading resources with {@code options}, stamping snapshots and rejections with {@code clock}. */
     public static ConfigHolder create(ConfigOptions options, Clock clock) {
         return new ConfigHolder(options, clock);
     }
@@ -70,7 +71,7 @@ public final class ConfigHolder {
 
     /** Validates and compiles {@code files} as the complete new configuration, and swaps it in when valid. */
     public synchronized ConfigUpdate update(List<ConfigFile> files) {
-        ConfigValidator.Result result = validator.check(files, checked);
+        ConfigChecker.Result result = checker.check(files);
         MeshSnapshot previous = current;
         if (!result.valid()) {
             List<Diagnostic> sorted = new ArrayList<>(result.diagnostics());
@@ -87,7 +88,8 @@ public final class ConfigHolder {
         }
         MeshSnapshot next;
         try {
-            next = SnapshotCompiler.compile(result.resources(), version, validator.options(), clock.instant());
+            next = new MeshSnapshot(SnapshotCompiler.compile(result.resources(), version, checker.options(),
+                    clock.instant()));
         } catch (RuntimeException e) {
             // A bug: validation let through something the compiler cannot take. Fail closed, keep the last good.
             LOG.log(Level.ERROR, "InMesh config version " + shortVersion(version) + " failed to compile", e);

@@ -1,7 +1,7 @@
 package io.inmesh.config;
 
+import io.inmesh.config.internal.compile.CompiledConfig;
 import io.inmesh.config.internal.compile.CompiledVirtualService;
-import io.inmesh.config.internal.compile.HostTable;
 import io.inmesh.config.internal.compile.PolicyIndex;
 import java.time.Instant;
 import java.util.List;
@@ -13,59 +13,35 @@ import java.util.Locale;
  * reference throughout. The compiled views ({@code internal} types) are for InMesh's own planes.
  */
 public final class MeshSnapshot {
-    private final String version;
-    private final Instant createdAt;
-    private final ConfigOptions options;
-    private final List<MeshResource> resources;
-    private final HostTable<List<CompiledVirtualService>> virtualServices;
-    private final HostTable<List<DestinationRule>> destinationRules;
-    private final PolicyIndex<PeerAuthentication> peerAuthentications;
-    private final PolicyIndex<AuthorizationPolicy> authorizationPolicies;
-    private final PolicyIndex<RequestAuthentication> requestAuthentications;
-    private final PolicyIndex<LocalRateLimit> localRateLimits;
+    private final CompiledConfig compiled;
 
-    /** Built by the compiler; not for applications. */
-    public MeshSnapshot(String version, Instant createdAt, ConfigOptions options, List<MeshResource> resources,
-                        HostTable<List<CompiledVirtualService>> virtualServices,
-                        HostTable<List<DestinationRule>> destinationRules,
-                        PolicyIndex<PeerAuthentication> peerAuthentications,
-                        PolicyIndex<AuthorizationPolicy> authorizationPolicies,
-                        PolicyIndex<RequestAuthentication> requestAuthentications,
-                        PolicyIndex<LocalRateLimit> localRateLimits) {
-        this.version = version;
-        this.createdAt = createdAt;
-        this.options = options;
-        this.resources = List.copyOf(resources);
-        this.virtualServices = virtualServices;
-        this.destinationRules = destinationRules;
-        this.peerAuthentications = peerAuthentications;
-        this.authorizationPolicies = authorizationPolicies;
-        this.requestAuthentications = requestAuthentications;
-        this.localRateLimits = localRateLimits;
+    MeshSnapshot(CompiledConfig compiled) {
+        this.compiled = compiled;
     }
 
     /** The content hash (SHA-256, hex) of the resources: equal content, equal version. */
     public String version() {
-        return version;
+        return compiled.version();
     }
 
     /** When this snapshot was compiled. */
     public Instant createdAt() {
-        return createdAt;
+        return compiled.createdAt();
     }
 
+    /** The options the resources were read with. */
     public ConfigOptions options() {
-        return options;
+        return compiled.options();
     }
 
     /** Every resource, sorted by kind, namespace and name. */
     public List<MeshResource> resources() {
-        return resources;
+        return compiled.resources();
     }
 
     /** The resources of one kind, in the same order. */
     public <T extends MeshResource> List<T> resources(Class<T> kind) {
-        return resources.stream().filter(kind::isInstance).map(kind::cast).toList();
+        return compiled.resources().stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
     /**
@@ -73,7 +49,7 @@ public final class MeshSnapshot {
      * it exactly, else those of the most specific matching wildcard. Empty when none does.
      */
     public List<CompiledVirtualService> virtualServicesFor(String host) {
-        List<CompiledVirtualService> v = virtualServices.lookup(host.toLowerCase(Locale.ROOT));
+        List<CompiledVirtualService> v = compiled.virtualServices().lookup(host.toLowerCase(Locale.ROOT));
         return v == null ? List.of() : v;
     }
 
@@ -82,7 +58,7 @@ public final class MeshSnapshot {
      * most specific matching wildcard host.
      */
     public List<DestinationRule> destinationRulesFor(String host) {
-        List<DestinationRule> v = destinationRules.lookup(host.toLowerCase(Locale.ROOT));
+        List<DestinationRule> v = compiled.destinationRules().lookup(host.toLowerCase(Locale.ROOT));
         return v == null ? List.of() : v;
     }
 
@@ -107,7 +83,7 @@ public final class MeshSnapshot {
             if (inService == null && ns.equals(serviceNamespace)) {
                 inService = dr;
             }
-            if (inRoot == null && ns.equals(options.rootNamespace())) {
+            if (inRoot == null && ns.equals(compiled.options().rootNamespace())) {
                 inRoot = dr;
             }
         }
@@ -115,7 +91,7 @@ public final class MeshSnapshot {
     }
 
     private String serviceNamespace(String host) {
-        String suffix = ".svc." + options.clusterDomain();
+        String suffix = ".svc." + compiled.options().clusterDomain();
         if (!host.endsWith(suffix)) {
             return null;
         }
@@ -124,20 +100,24 @@ public final class MeshSnapshot {
         return dot < 0 ? null : rest.substring(dot + 1);
     }
 
+    /** PeerAuthentications by scope (root-namespace ones with a selector are ignored, as in Istio). */
     public PolicyIndex<PeerAuthentication> peerAuthentications() {
-        return peerAuthentications;
+        return compiled.peerAuthentications();
     }
 
+    /** AuthorizationPolicies by scope; those for Gateway API targets ({@code targetRef}) are left out. */
     public PolicyIndex<AuthorizationPolicy> authorizationPolicies() {
-        return authorizationPolicies;
+        return compiled.authorizationPolicies();
     }
 
+    /** RequestAuthentications by scope; those for Gateway API targets ({@code targetRef}) are left out. */
     public PolicyIndex<RequestAuthentication> requestAuthentications() {
-        return requestAuthentications;
+        return compiled.requestAuthentications();
     }
 
+    /** LocalRateLimits by scope (a root-namespace one without a selector applies to the whole mesh). */
     public PolicyIndex<LocalRateLimit> localRateLimits() {
-        return localRateLimits;
+        return compiled.localRateLimits();
     }
 
     /** Number of HTTP routes over all VirtualServices. */
@@ -148,7 +128,7 @@ public final class MeshSnapshot {
 
     @Override
     public String toString() {
-        return "MeshSnapshot{version=" + version.substring(0, Math.min(12, version.length())) + ", resources="
-                + resources.size() + ", createdAt=" + createdAt + "}";
+        return "MeshSnapshot{version=" + version().substring(0, Math.min(12, version().length())) + ", resources="
+                + resources().size() + ", createdAt=" + createdAt() + "}";
     }
 }

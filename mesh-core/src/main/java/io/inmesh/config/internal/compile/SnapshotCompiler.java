@@ -5,7 +5,6 @@ import io.inmesh.config.ConfigOptions;
 import io.inmesh.config.DestinationRule;
 import io.inmesh.config.LocalRateLimit;
 import io.inmesh.config.MeshResource;
-import io.inmesh.config.MeshSnapshot;
 import io.inmesh.config.PeerAuthentication;
 import io.inmesh.config.RequestAuthentication;
 import io.inmesh.config.VirtualService;
@@ -25,7 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Turns a valid set of resources into an immutable {@link MeshSnapshot}. */
+/** Turns a valid set of resources into an immutable {@link CompiledConfig}. */
 public final class SnapshotCompiler {
     private SnapshotCompiler() {
     }
@@ -50,13 +49,13 @@ public final class SnapshotCompiler {
     }
 
     /** Compiles {@code resources}, which must be valid. */
-    public static MeshSnapshot compile(List<LoadedResource> resources, ConfigOptions options, Instant now) {
+    public static CompiledConfig compile(List<LoadedResource> resources, ConfigOptions options, Instant now) {
         return compile(resources, version(resources), options, now);
     }
 
     /** Compiles {@code resources}, which must be valid, whose {@link #version} is known. */
-    public static MeshSnapshot compile(List<LoadedResource> resources, String version, ConfigOptions options,
-                                       Instant now) {
+    public static CompiledConfig compile(List<LoadedResource> resources, String version, ConfigOptions options,
+                                         Instant now) {
         List<MeshResource> all = new ArrayList<>(resources.size());
         for (LoadedResource r : resources) {
             all.add(r.resource());
@@ -97,7 +96,7 @@ public final class SnapshotCompiler {
             }
         }
         String root = options.rootNamespace();
-        return new MeshSnapshot(version, now, options, all, new HostTable<>(freeze(byHost)),
+        return new CompiledConfig(version, now, options, all, new HostTable<>(freeze(byHost)),
                 new HostTable<>(freeze(rules)),
                 new PolicyIndex<>(peer, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.IGNORED),
                 new PolicyIndex<>(authz, p -> p.spec().selector(), root, PolicyIndex.RootSelectors.MESH_WIDE),
