@@ -71,8 +71,13 @@ public final class ConfigHolder {
 
     /** Validates and compiles {@code files} as the complete new configuration, and swaps it in when valid. */
     public synchronized ConfigUpdate update(List<ConfigFile> files) {
-        ConfigChecker.Result result = checker.check(files);
         MeshSnapshot previous = current;
+        ConfigChecker.Result result;
+        try {
+            result = checker.check(files);
+        } catch (RuntimeException e) {
+            return internalError("validating", e, files, previous);
+        }
         if (!result.valid()) {
             List<Diagnostic> sorted = new ArrayList<>(result.diagnostics());
             sorted.sort((a, b) -> Boolean.compare(b.isError(), a.isError()));
@@ -91,13 +96,7 @@ public final class ConfigHolder {
             next = new MeshSnapshot(SnapshotCompiler.compile(result.resources(), version, checker.options(),
                     clock.instant()));
         } catch (RuntimeException e) {
-            // A bug: validation let through something the compiler cannot take. Fail closed, keep the last good.
-            LOG.log(Level.ERROR, "InMesh config version " + shortVersion(version) + " failed to compile", e);
-            ConfigRejection rejection = new ConfigRejection(contentHash(files), clock.instant(), List.of(
-                    new Diagnostic(Severity.ERROR, null, 0, 0, null, null, null, null,
-                            "internal error while compiling the configuration (" + e + "); please report it")));
-            lastRejection = rejection;
-            return new ConfigUpdate.Rejected(previous, rejection);
+            return internalError("compiling", e, files, previous);
         }
         current = next;
         loaded = true;
@@ -112,6 +111,17 @@ public final class ConfigHolder {
             }
         }
         return new ConfigUpdate.Applied(next, previous, result.diagnostics());
+    }
+
+    /** A bug in InMesh met this configuration: fail closed, keep the last good snapshot, log the stack trace. */
+    private ConfigUpdate internalError(String doing, RuntimeException e, List<ConfigFile> files,
+                                       MeshSnapshot previous) {
+        LOG.log(Level.ERROR, "InMesh failed " + doing + " a configuration; the last good one keeps serving", e);
+        ConfigRejection rejection = new ConfigRejection(contentHash(files), clock.instant(), List.of(
+                new Diagnostic(Severity.ERROR, null, 0, 0, null, null, null, null,
+                        "internal error while " + doing + " the configuration (" + e + "); please report it")));
+        lastRejection = rejection;
+        return new ConfigUpdate.Rejected(previous, rejection);
     }
 
     private void logOnce(ConfigRejection rejection, MeshSnapshot kept) {
