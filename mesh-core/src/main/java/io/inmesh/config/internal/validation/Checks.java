@@ -19,6 +19,8 @@ final class Checks {
     static final int MAX_REGEX_LENGTH = 1024;
     private static final java.util.regex.Pattern DNS1123_LABEL =
             java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final java.util.regex.Pattern HOST_LABEL =
+            java.util.regex.Pattern.compile("[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?");
     private static final java.util.regex.Pattern LABEL_NAME =
             java.util.regex.Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     private static final java.util.regex.Pattern HEADER_NAME =
@@ -41,7 +43,7 @@ final class Checks {
     }
 
     /**
-     * A host name as Istio accepts it: lower-case DNS-1123 labels, an optional trailing dot, at most 255
+     * A host name as Istio accepts it: DNS labels (letters of either case), an optional trailing dot, at most 255
      * characters, the first label optionally a wildcard ({@code *}, {@code *.example.com}, {@code *-api.example.com});
      * short names allowed; the top-level label not all digits (unless the host is an IP address).
      */
@@ -72,11 +74,11 @@ final class Checks {
                 }
                 label = "x" + label; // "*-api" checks as a label that starts with a letter
             }
-            if (!isDns1123Label(label)) { // lower-case only, as Istio's own label rule (pkg/config/labels)
-                String lower = host.toLowerCase(java.util.Locale.ROOT);
-                return "host " + Report.q(host) + " is not a valid DNS name (label " + Report.q(labels[i]) + ")"
-                        + (!lower.equals(host) ? "; host names are lower-case: " + Report.q(lower)
-                        : "; expected names such as reviews, reviews.prod.svc.cluster.local or *.example.com");
+            // Letters of either case, as Istio's pkg/config/labels accepts (its docs use reviews.nsB.svc...); hosts
+            // are matched without case.
+            if (label.length() > 63 || !HOST_LABEL.matcher(label).matches()) {
+                return "host " + Report.q(host) + " is not a valid DNS name (label " + Report.q(labels[i])
+                        + "); expected names such as reviews, reviews.prod.svc.cluster.local or *.example.com";
             }
         }
         if (labels.length > 1 && labels[labels.length - 1].chars().allMatch(Character::isDigit)) {

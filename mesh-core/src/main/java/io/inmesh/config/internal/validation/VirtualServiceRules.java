@@ -63,8 +63,10 @@ final class VirtualServiceRules {
             Checks.host(r, path, h, true);
             for (int j = 0; j < i && h != null; j++) {
                 String other = hosts.get(j);
-                if (other != null && (io.inmesh.config.internal.Hosts.matches(other, h)
-                        || io.inmesh.config.internal.Hosts.matches(h, other))) {
+                String a = other == null ? null : other.toLowerCase(java.util.Locale.ROOT);
+                String b = h.toLowerCase(java.util.Locale.ROOT);
+                if (a != null && (io.inmesh.config.internal.Hosts.matches(a, b)
+                        || io.inmesh.config.internal.Hosts.matches(b, a))) {
                     r.error(path, "duplicate hosts in one VirtualService: " + q(other) + " and " + q(h));
                     break;
                 }
