@@ -28,10 +28,6 @@ final class Report {
         add(Severity.WARNING, path, message);
     }
 
-    void info(String path, String message) {
-        add(Severity.INFO, path, message);
-    }
-
     void add(Severity severity, String path, String message) {
         if (resource.overlapsBindError(path)) {
             return;

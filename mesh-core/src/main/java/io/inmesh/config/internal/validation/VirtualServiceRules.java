@@ -469,8 +469,4 @@ final class VirtualServiceRules {
             Checks.percent(r, p + ".mirrors[" + i + "].percentage", m.percentage());
         }
     }
-
-    static List<HttpRoute> routes(VirtualService vs) {
-        return list(vs.spec().http());
-    }
 }
