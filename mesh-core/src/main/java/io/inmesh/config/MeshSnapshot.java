@@ -14,9 +14,11 @@ import java.util.Locale;
  */
 public final class MeshSnapshot {
     private final CompiledConfig compiled;
+    private final String serviceSuffix;
 
     MeshSnapshot(CompiledConfig compiled) {
         this.compiled = compiled;
+        this.serviceSuffix = ".svc." + compiled.options().clusterDomain();
     }
 
     /** The content hash (SHA-256, hex) of the resources: equal content, equal version. */
@@ -72,7 +74,6 @@ public final class MeshSnapshot {
         if (candidates.isEmpty()) {
             return null;
         }
-        String serviceNamespace = serviceNamespace(host);
         DestinationRule inService = null;
         DestinationRule inRoot = null;
         for (DestinationRule dr : candidates) {
@@ -80,7 +81,7 @@ public final class MeshSnapshot {
             if (ns.equals(clientNamespace)) {
                 return dr;
             }
-            if (inService == null && ns.equals(serviceNamespace)) {
+            if (inService == null && isServiceNamespace(host, ns)) {
                 inService = dr;
             }
             if (inRoot == null && ns.equals(compiled.options().rootNamespace())) {
@@ -90,14 +91,14 @@ public final class MeshSnapshot {
         return inService != null ? inService : inRoot != null ? inRoot : candidates.get(0);
     }
 
-    private String serviceNamespace(String host) {
-        String suffix = ".svc." + compiled.options().clusterDomain();
-        if (!host.endsWith(suffix)) {
-            return null;
+    /** True when {@code host} is {@code name.<namespace>.svc.<cluster domain>}; allocates nothing. */
+    private boolean isServiceNamespace(String host, String namespace) {
+        if (!host.endsWith(serviceSuffix)) {
+            return false;
         }
-        String rest = host.substring(0, host.length() - suffix.length());
-        int dot = rest.lastIndexOf('.');
-        return dot < 0 ? null : rest.substring(dot + 1);
+        int end = host.length() - serviceSuffix.length();
+        int start = end - namespace.length();
+        return start > 1 && host.charAt(start - 1) == '.' && host.regionMatches(start, namespace, 0, namespace.length());
     }
 
     /** PeerAuthentications by scope (root-namespace ones with a selector are ignored, as in Istio). */
