@@ -171,4 +171,34 @@ class ConfigHolderTest {
                 .replace("metadata:\n  name: reviews\n", "metadata:\n  name: reviews\n  resourceVersion: \"42\"\n"))))
                 .isInstanceOf(ConfigUpdate.Unchanged.class);
     }
+
+    @Test
+    void anEditToOneDocumentOfALongFileReReadsThatDocumentOnlyAndKeepsPositions() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            b.append("---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs").append(i)
+                    .append("}\nspec:\n  hosts: [svc").append(i).append("]\n  http:\n  - route:\n")
+                    .append("    - destination: {host: svc").append(i).append("}\n      weight: 1\n");
+        }
+        String text = b.toString();
+        holder.update(files(text));
+        List<VirtualService> before = holder.current().resources(VirtualService.class);
+        // The fourth document (from line 31) gets an error at its weight on line 40, column 15.
+        ConfigUpdate bad = holder.update(files(text.replace("{host: svc3}\n      weight: 1", "{host: svc3}\n      weight: -1")));
+        assertThat(((ConfigUpdate.Rejected) bad).rejection().errors()).singleElement().satisfies(d -> {
+            assertThat(d.name()).isEqualTo("vs3");
+            assertThat(d.line()).isEqualTo(40);
+            assertThat(d.column()).isEqualTo(15);
+        });
+        ConfigUpdate good = holder.update(files(text.replace("{host: svc3}\n      weight: 1", "{host: svc3}\n      weight: 2")));
+        assertThat(good).isInstanceOf(ConfigUpdate.Applied.class);
+        List<VirtualService> after = holder.current().resources(VirtualService.class);
+        for (int i = 0; i < 5; i++) {
+            if (i == 3) {
+                assertThat(after.get(i)).isNotSameAs(before.get(i));
+            } else {
+                assertThat(after.get(i)).isSameAs(before.get(i));
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@ import io.inmesh.config.ConfigFile;
 import io.inmesh.config.ConfigOptions;
 import io.inmesh.config.Diagnostic;
 import io.inmesh.config.internal.validation.Validator;
+import io.inmesh.config.internal.yaml.YamlTreeReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -25,8 +26,19 @@ public final class ConfigChecker {
         }
     }
 
-    /** A file as last read and checked on its own. */
-    private record CheckedFile(byte[] content, List<LoadedResource> resources, List<Diagnostic> diagnostics) {
+    /**
+     * A file as last read and checked on its own: its bytes, the results of each of its documents (their resources
+     * slim), and the file's resources (slim) and diagnostics.
+     */
+    private record CheckedFile(byte[] content, LoadedResource.Reread reread,
+                               Map<YamlTreeReader.DocumentText, ResourceReader.DocumentContent> documents,
+                               List<LoadedResource> resources, List<Diagnostic> diagnostics) {
+
+        /** For the cache: resources without positions, which are read again through the file's bytes if needed. */
+        CheckedFile slim() {
+            return new CheckedFile(content, reread, documents,
+                    resources.stream().map(lr -> lr.slim(reread)).toList(), diagnostics);
+        }
     }
 
     private final ConfigOptions options;
@@ -50,21 +62,12 @@ public final class ConfigChecker {
         for (ConfigFile f : files) {
             CheckedFile checked = cache.get(f.name());
             if (checked == null || !Arrays.equals(checked.content(), f.content())) {
-                ResourceReader.FileContent content = ResourceReader.read(f.name(), f.content(),
-                        options.defaultNamespace());
-                List<Diagnostic> fileDiagnostics = new ArrayList<>(content.diagnostics());
-                for (LoadedResource lr : content.resources()) {
-                    fileDiagnostics.addAll(validator.validateResource(lr));
-                }
-                checked = new CheckedFile(f.content(), content.resources(), List.copyOf(fileDiagnostics));
+                // Read now: the resources keep their positions for this check's rules across resources.
+                checked = checkFile(f, checked == null ? Map.of() : checked.documents());
+                next.put(f.name(), checked.slim());
+            } else {
+                next.put(f.name(), checked);
             }
-            // The cache keeps slim copies: bytes and records, positions re-read only if a later check needs them.
-            List<LoadedResource> slim = checked.resources();
-            if (!slim.isEmpty()) {
-                LoadedResource.Reread reread = slim.get(0).reread();
-                slim = slim.stream().map(lr -> lr.slim(reread)).toList();
-            }
-            next.put(f.name(), new CheckedFile(checked.content(), slim, checked.diagnostics()));
             resources.addAll(checked.resources());
             diagnostics.addAll(checked.diagnostics());
         }
@@ -80,5 +83,44 @@ public final class ConfigChecker {
                 .comparingInt((Diagnostic d) -> order.getOrDefault(d.file(), Integer.MAX_VALUE))
                 .thenComparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column));
         return new Result(List.copyOf(resources), List.copyOf(diagnostics));
+    }
+
+    /**
+     * Reads and checks one changed file document by document, reusing the results of documents whose text and first
+     * line are unchanged (an edit to one resource of a long file re-reads that resource only).
+     */
+    private CheckedFile checkFile(ConfigFile f, Map<YamlTreeReader.DocumentText, ResourceReader.DocumentContent> before) {
+        LoadedResource.Reread reread = new LoadedResource.Reread(f.name(), f.content(), options.defaultNamespace());
+        Map<YamlTreeReader.DocumentText, ResourceReader.DocumentContent> documents = new HashMap<>();
+        ResourceReader.FileContent content;
+        YamlTreeReader.Decoded decoded = YamlTreeReader.decode(f.content());
+        if (decoded.problem() != null) {
+            content = new ResourceReader.FileContent(List.of(), List.of(ResourceReader.problem(f.name(),
+                    decoded.problem())));
+        } else {
+            List<YamlTreeReader.DocumentText> texts = YamlTreeReader.documents(decoded.text());
+            if (texts.size() > YamlTreeReader.MAX_DOCUMENTS) {
+                content = ResourceReader.tooManyDocuments(f.name());
+            } else {
+                List<ResourceReader.DocumentContent> parts = new ArrayList<>(texts.size());
+                for (YamlTreeReader.DocumentText text : texts) {
+                    ResourceReader.DocumentContent part = before.get(text);
+                    if (part == null) {
+                        ResourceReader.DocumentContent read = ResourceReader.readDocuments(f.name(), text,
+                                options.defaultNamespace());
+                        List<Diagnostic> diags = new ArrayList<>(read.diagnostics());
+                        for (LoadedResource lr : read.resources()) {
+                            diags.addAll(validator.validateResource(lr));
+                        }
+                        part = new ResourceReader.DocumentContent(read.resources(), List.copyOf(diags));
+                    }
+                    parts.add(part);
+                    documents.put(text, new ResourceReader.DocumentContent(
+                            part.resources().stream().map(lr -> lr.slim(null)).toList(), part.diagnostics()));
+                }
+                content = ResourceReader.assemble(f.name(), f.content(), parts, reread);
+            }
+        }
+        return new CheckedFile(f.content(), reread, documents, content.resources(), content.diagnostics());
     }
 }

@@ -73,18 +73,26 @@ public final class LoadedResource {
         this.reread = null;
     }
 
-    private LoadedResource(LoadedResource full, Reread reread) {
-        this.resource = full.resource;
-        this.file = full.file;
-        this.content = full.content;
-        this.index = full.index;
-        this.defaultNamespace = full.defaultNamespace;
-        this.line = full.line;
-        this.contentHash = full.contentHash;
-        this.bindErrorPaths = full.bindErrorPaths;
-        this.root = null;
-        this.nodes = null;
+    private LoadedResource(LoadedResource from, byte[] content, int index, boolean keepNodes, Reread reread) {
+        this.resource = from.resource;
+        this.file = from.file;
+        this.content = content;
+        this.index = index;
+        this.defaultNamespace = from.defaultNamespace;
+        this.line = from.line;
+        this.contentHash = from.contentHash;
+        this.bindErrorPaths = from.bindErrorPaths;
+        this.root = keepNodes ? from.root : null;
+        this.nodes = keepNodes ? from.nodes : null;
         this.reread = reread;
+    }
+
+    /**
+     * The same resource as the {@code index}th of a file whose bytes are now {@code content}; a slim one reads its
+     * positions again through {@code reread} (which must read that file).
+     */
+    public LoadedResource relocated(byte[] content, int index, Reread reread) {
+        return new LoadedResource(this, content, index, nodes != null, nodes != null ? null : reread);
     }
 
     /**
@@ -92,7 +100,7 @@ public final class LoadedResource {
      * again when needed.
      */
     public LoadedResource slim(Reread reread) {
-        return nodes == null ? this : new LoadedResource(this, reread);
+        return new LoadedResource(this, content, index, false, reread);
     }
 
     /** A {@link Reread} for this resource's file. */

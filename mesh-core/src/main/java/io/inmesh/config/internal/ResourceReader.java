@@ -70,20 +70,72 @@ public final class ResourceReader {
     private ResourceReader() {
     }
 
+    /** Reads one file's bytes. */
     public static FileContent read(String file, byte[] bytes, String defaultNamespace) {
+        YamlTreeReader.Decoded decoded = YamlTreeReader.decode(bytes);
+        if (decoded.problem() != null) {
+            return new FileContent(List.of(), List.of(problem(file, decoded.problem())));
+        }
+        List<YamlTreeReader.DocumentText> documents = YamlTreeReader.documents(decoded.text());
+        if (documents.size() > YamlTreeReader.MAX_DOCUMENTS) {
+            return tooManyDocuments(file);
+        }
+        List<DocumentContent> parts = new ArrayList<>(documents.size());
+        for (YamlTreeReader.DocumentText d : documents) {
+            parts.add(readDocuments(file, d, defaultNamespace));
+        }
+        return assemble(file, bytes, parts, null);
+    }
+
+    static FileContent tooManyDocuments(String file) {
+        return new FileContent(List.of(), List.of(new Diagnostic(Severity.ERROR, file, 1, 1, null, null, null, null,
+                "more than " + YamlTreeReader.MAX_DOCUMENTS + " documents in one file")));
+    }
+
+    static Diagnostic problem(String file, YamlTreeReader.Problem p) {
+        return new Diagnostic(Severity.ERROR, file, p.line(), p.column(), null, null, null, null, p.message());
+    }
+
+    /**
+     * What one document text holds (usually one document; a whole stream when it could not be cut). Its resources
+     * are not placed in their file yet: {@link #assemble} does that.
+     */
+    public record DocumentContent(List<LoadedResource> resources, List<Diagnostic> diagnostics) {
+    }
+
+    /** Reads the documents of one document text, with positions in the whole file. */
+    public static DocumentContent readDocuments(String file, YamlTreeReader.DocumentText text,
+                                                String defaultNamespace) {
         List<Diagnostic> diags = new ArrayList<>();
         List<LoadedResource> resources = new ArrayList<>();
-        YamlTreeReader.Result yaml = YamlTreeReader.read(bytes);
+        YamlTreeReader.Result yaml = YamlTreeReader.read(text.text(), text.firstLine() - 1);
         for (YamlTreeReader.Problem p : yaml.problems()) {
-            diags.add(new Diagnostic(Severity.ERROR, file, p.line(), p.column(), null, null, null, null, p.message()));
+            diags.add(problem(file, p));
         }
         for (YamlTreeReader.Document doc : yaml.documents()) {
-            LoadedResource r = readDocument(file, bytes, resources.size(), doc.root(), defaultNamespace, diags);
+            LoadedResource r = readDocument(file, null, -1, doc.root(), defaultNamespace, diags);
             if (r != null) {
                 resources.add(r);
             }
+        }
+        return new DocumentContent(List.copyOf(resources), List.copyOf(diags));
+    }
+
+    /**
+     * Places the documents' resources in their file, in order ({@code reread} serves the slim ones among them), and
+     * stops once the file has more than {@link #MAX_DIAGNOSTICS} diagnostics.
+     */
+    public static FileContent assemble(String file, byte[] bytes, List<DocumentContent> parts,
+                                       LoadedResource.Reread reread) {
+        List<Diagnostic> diags = new ArrayList<>();
+        List<LoadedResource> resources = new ArrayList<>();
+        for (DocumentContent part : parts) {
+            for (LoadedResource r : part.resources()) {
+                resources.add(r.relocated(bytes, resources.size(), reread));
+            }
+            diags.addAll(part.diagnostics());
             if (diags.size() > MAX_DIAGNOSTICS) {
-                int line = doc.root().line();
+                int line = diags.get(MAX_DIAGNOSTICS).line();
                 diags.subList(MAX_DIAGNOSTICS, diags.size()).clear();
                 diags.add(new Diagnostic(Severity.ERROR, file, line, 1, null, null, null, null,
                         "more than " + MAX_DIAGNOSTICS + " problems in this file; stopped reading at line " + line));

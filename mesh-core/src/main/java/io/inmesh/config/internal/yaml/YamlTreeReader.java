@@ -75,15 +75,26 @@ public final class YamlTreeReader {
     private final Map<String, YamlNode> anchors = new HashMap<>();
     private YAMLParser parser;
     private String source;
+    private final int lineOffset;
 
-    private YamlTreeReader() {
+    private YamlTreeReader(int lineOffset) {
+        this.lineOffset = lineOffset;
     }
 
-    /** Reads raw bytes; they must be UTF-8. */
-    public static Result read(byte[] bytes) {
+    /** The 1-based line in the whole file of a location in the text being read. */
+    private int lineOf(TokenStreamLocation at) {
+        return (at == null || at.getLineNr() < 1 ? 1 : at.getLineNr()) + lineOffset;
+    }
+
+    /** Text decoded from bytes, or the problem that stopped it. */
+    public record Decoded(String text, Problem problem) {
+    }
+
+    /** Decodes strict UTF-8 within the size limit. */
+    public static Decoded decode(byte[] bytes) {
         if (bytes.length > MAX_BYTES) {
-            return new Result(List.of(), List.of(new Problem(1, 1, "file is larger than the limit of "
-                    + MAX_BYTES + " bytes (8 MiB)")));
+            return new Decoded(null, new Problem(1, 1, "file is larger than the limit of " + MAX_BYTES
+                    + " bytes (8 MiB)"));
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -103,25 +114,80 @@ public final class YamlTreeReader {
                     col++;
                 }
             }
-            return new Result(List.of(), List.of(new Problem(line, col,
-                    "not valid UTF-8: malformed byte sequence at byte offset " + offset)));
+            return new Decoded(null, new Problem(line, col,
+                    "not valid UTF-8: malformed byte sequence at byte offset " + offset));
         }
-        try {
-            decoder.flush(out);
-        } catch (RuntimeException e) {
-            // CharBuffer sized to fit; nothing left to flush.
-        }
+        decoder.flush(out);
         out.flip();
-        return read(out.toString());
+        return new Decoded(out.toString(), null);
+    }
+
+    /** Reads raw bytes; they must be UTF-8. */
+    public static Result read(byte[] bytes) {
+        Decoded d = decode(bytes);
+        return d.problem() != null ? new Result(List.of(), List.of(d.problem())) : read(d.text());
+    }
+
+    /** The text of one document of a stream and the line (1-based) it starts on. */
+    public record DocumentText(int firstLine, String text) {
+    }
+
+    /**
+     * Cuts a stream into its documents at the lines that start with the document marker {@code ---} (YAML forbids
+     * such a line inside a document's content, scalars included), so that documents can be read, and their results
+     * kept, one by one. A stream with directives ({@code %YAML}) stays whole.
+     */
+    public static List<DocumentText> documents(String text) {
+        List<DocumentText> out = new ArrayList<>();
+        int start = 0;
+        int startLine = 1;
+        int line = 1;
+        int pos = 0;
+        int n = text.length();
+        while (pos < n) {
+            int eol = text.indexOf('\n', pos);
+            int next = eol < 0 ? n : eol + 1;
+            if (text.charAt(pos) == '%') {
+                return List.of(new DocumentText(1, text));
+            }
+            if (pos > start && isDocumentStart(text, pos, eol < 0 ? n : eol)) {
+                out.add(new DocumentText(startLine, text.substring(start, pos)));
+                start = pos;
+                startLine = line;
+            }
+            pos = next;
+            line++;
+        }
+        out.add(new DocumentText(startLine, text.substring(start)));
+        return out;
+    }
+
+    private static boolean isDocumentStart(String text, int from, int to) {
+        if (to - from < 3 || !text.startsWith("---", from)) {
+            return false;
+        }
+        if (to - from == 3) {
+            return true;
+        }
+        char c = text.charAt(from + 3);
+        return c == ' ' || c == '\t' || c == '\r';
     }
 
     /** Reads text. */
     public static Result read(String text) {
+        return read(text, 0);
+    }
+
+    /**
+     * Reads text that starts {@code lineOffset} lines into its file (one document cut out of a longer file), so that
+     * every position is a position in the file.
+     */
+    public static Result read(String text, int lineOffset) {
         if (text.length() > MAX_BYTES) {
-            return new Result(List.of(), List.of(new Problem(1, 1, "document is " + text.length()
+            return new Result(List.of(), List.of(new Problem(1 + lineOffset, 1, "document is " + text.length()
                     + " characters, more than the limit of " + MAX_BYTES)));
         }
-        YamlTreeReader reader = new YamlTreeReader();
+        YamlTreeReader reader = new YamlTreeReader(lineOffset);
         List<Document> docs = reader.readAll(text);
         return new Result(docs, List.copyOf(reader.problems));
     }
@@ -137,7 +203,7 @@ public final class YamlTreeReader {
                 anchors.clear();
                 if (index >= MAX_DOCUMENTS) {
                     TokenStreamLocation at = parser.currentTokenLocation();
-                    problems.add(new Problem(at.getLineNr(), at.getColumnNr(), "more than " + MAX_DOCUMENTS
+                    problems.add(new Problem(lineOf(at), at.getColumnNr(), "more than " + MAX_DOCUMENTS
                             + " documents in one file"));
                     return docs;
                 }
@@ -156,16 +222,16 @@ public final class YamlTreeReader {
             TokenStreamLocation loc = parser == null ? null : parser.currentLocation();
             String what = String.valueOf(e.getOriginalMessage()).contains("nesting depth")
                     ? "nesting deeper than " + MAX_DEPTH + " levels" : "input exceeds a size limit";
-            problems.add(new Problem(loc == null ? 1 : Math.max(1, loc.getLineNr()),
+            problems.add(new Problem(lineOf(loc),
                     loc == null ? 1 : Math.max(1, loc.getColumnNr()), "invalid YAML: " + what));
         } catch (JacksonException e) {
             TokenStreamLocation loc = e.getLocation();
-            int line = loc == null || loc.getLineNr() < 1 ? 1 : loc.getLineNr();
+            int line = lineOf(loc);
             int col = loc == null || loc.getColumnNr() < 1 ? 1 : loc.getColumnNr();
             problems.add(new Problem(line, col, "invalid YAML: " + cleanMessage(e.getOriginalMessage())));
         } catch (RuntimeException e) {
             // SnakeYAML Engine's own scanner errors surface as unchecked exceptions of its own types.
-            problems.add(new Problem(1, 1, "invalid YAML: " + cleanMessage(String.valueOf(e.getMessage()))));
+            problems.add(new Problem(1 + lineOffset, 1, "invalid YAML: " + cleanMessage(String.valueOf(e.getMessage()))));
         }
         return docs;
     }
@@ -189,7 +255,7 @@ public final class YamlTreeReader {
 
     private YamlNode readValue(JsonToken t) {
         TokenStreamLocation loc = parser.currentTokenLocation();
-        int line = loc.getLineNr();
+        int line = lineOf(loc);
         int col = loc.getColumnNr();
         String tag = parser.getTypeId();
         if (tag != null) {
@@ -285,11 +351,11 @@ public final class YamlTreeReader {
                 previous = null; // a key of the map itself overrides a merged one
             }
             if (previous != null) {
-                problems.add(new Problem(kl.getLineNr(), kl.getColumnNr(), "duplicate key '"
+                problems.add(new Problem(lineOf(kl), kl.getColumnNr(), "duplicate key '"
                         + YamlNode.Diag.abbreviate(key) + "' (first at line " + previous.keyLine() + ")"));
                 continue;
             }
-            entries.put(key, new Entry(key, kl.getLineNr(), kl.getColumnNr(), value));
+            entries.put(key, new Entry(key, lineOf(kl), kl.getColumnNr(), value));
             size = addSize(size, value.expandedSize(), kl);
         }
         return new MapNode(entries, size, line, col);
@@ -307,10 +373,10 @@ public final class YamlTreeReader {
         return new ListNode(items, size, line, col);
     }
 
-    private static long addSize(long size, long more, TokenStreamLocation at) {
+    private long addSize(long size, long more, TokenStreamLocation at) {
         long total = size + more;
         if (total > MAX_EXPANDED_NODES) {
-            throw new TooLarge(at.getLineNr(), at.getColumnNr(), "aliases expand to more than "
+            throw new TooLarge(lineOf(at), at.getColumnNr(), "aliases expand to more than "
                     + MAX_EXPANDED_NODES + " nodes (a YAML bomb?)");
         }
         return total;

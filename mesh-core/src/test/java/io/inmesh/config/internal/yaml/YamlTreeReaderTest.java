@@ -144,4 +144,16 @@ class YamlTreeReaderTest {
         assertThat(((Scalar) m.get("h")).value()).isEqualTo("yes");
         assertThat(((Scalar) m.get("h")).plain()).isTrue();
     }
+
+    @Test
+    void cutsAStreamIntoDocumentsAtMarkerLinesOnly() {
+        String text = "a: 1\n---\nb: 2\n----\n--- # two\nc: |\n  ---x\n--- 3\n---\r\nd: 4\n";
+        var docs = YamlTreeReader.documents(text);
+        assertThat(docs).extracting(YamlTreeReader.DocumentText::firstLine).containsExactly(1, 2, 5, 8, 9);
+        assertThat(String.join("", docs.stream().map(YamlTreeReader.DocumentText::text).toList())).isEqualTo(text);
+        assertThat(YamlTreeReader.documents("%YAML 1.2\n---\na: 1\n---\nb: 2\n")).hasSize(1);
+        // Read apart, the documents keep the positions they have in the whole stream.
+        var third = YamlTreeReader.read(docs.get(3).text(), docs.get(3).firstLine() - 1);
+        assertThat(third.documents().get(0).root().line()).isEqualTo(8);
+    }
 }
