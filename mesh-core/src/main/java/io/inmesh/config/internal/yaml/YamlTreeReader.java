@@ -135,7 +135,8 @@ public final class YamlTreeReader {
     /**
      * Cuts a stream into its documents at the lines that start with the document marker {@code ---} (YAML forbids
      * such a line inside a document's content, scalars included), so that documents can be read, and their results
-     * kept, one by one. A stream with directives ({@code %YAML}) stays whole.
+     * kept, one by one. A stream with directives ({@code %YAML}) stays whole. Stops after
+     * {@link #MAX_DOCUMENTS} + 1 documents.
      */
     public static List<DocumentText> documents(String text) {
         List<DocumentText> out = new ArrayList<>();
@@ -152,6 +153,9 @@ public final class YamlTreeReader {
             }
             if (pos > start && isDocumentStart(text, pos, eol < 0 ? n : eol)) {
                 out.add(new DocumentText(startLine, text.substring(start, pos)));
+                if (out.size() > MAX_DOCUMENTS) {
+                    return out; // over the limit already: the caller refuses the file without the rest
+                }
                 start = pos;
                 startLine = line;
             }
