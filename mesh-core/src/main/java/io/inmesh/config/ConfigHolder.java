@@ -1,14 +1,12 @@
 package io.inmesh.config;
 
+import io.inmesh.config.internal.Canonical;
 import io.inmesh.config.internal.ConfigChecker;
 import io.inmesh.config.internal.compile.SnapshotCompiler;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -144,17 +142,13 @@ public final class ConfigHolder {
     }
 
     static String contentHash(List<ConfigFile> files) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+        return Canonical.sha256(md -> {
             for (ConfigFile f : files) {
                 md.update(f.name().getBytes(StandardCharsets.UTF_8));
                 md.update((byte) 0);
                 md.update(f.content());
                 md.update((byte) 0);
             }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 }

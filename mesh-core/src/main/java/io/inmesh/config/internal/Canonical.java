@@ -16,12 +16,19 @@ public final class Canonical {
 
     /** SHA-256 of a text, in hex. */
     public static String sha256(String text) {
+        return sha256(md -> md.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** SHA-256, in hex, of what {@code feed} writes into the digest. */
+    public static String sha256(java.util.function.Consumer<java.security.MessageDigest> feed) {
+        java.security.MessageDigest md;
         try {
-            var md = java.security.MessageDigest.getInstance("SHA-256");
-            return java.util.HexFormat.of().formatHex(md.digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            md = java.security.MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
         }
+        feed.accept(md);
+        return java.util.HexFormat.of().formatHex(md.digest());
     }
 
     public static String of(YamlNode node) {

@@ -103,11 +103,6 @@ public final class LoadedResource {
         return new LoadedResource(this, content, index, false, reread);
     }
 
-    /** A {@link Reread} for this resource's file. */
-    public Reread reread() {
-        return reread != null ? reread : new Reread(file, content, defaultNamespace);
-    }
-
     public MeshResource resource() {
         return resource;
     }

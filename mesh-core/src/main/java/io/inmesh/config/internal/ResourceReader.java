@@ -113,7 +113,7 @@ public final class ResourceReader {
             diags.add(problem(file, p));
         }
         for (YamlTreeReader.Document doc : yaml.documents()) {
-            LoadedResource r = readDocument(file, null, -1, doc.root(), defaultNamespace, diags);
+            LoadedResource r = readDocument(file, doc.root(), defaultNamespace, diags);
             if (r != null) {
                 resources.add(r);
             }
@@ -145,8 +145,9 @@ public final class ResourceReader {
         return new FileContent(List.copyOf(resources), List.copyOf(diags));
     }
 
-    private static LoadedResource readDocument(String file, byte[] bytes, int index, YamlNode root,
-                                               String defaultNamespace, List<Diagnostic> diags) {
+    /** One document's resource, not yet placed in its file (no bytes, no index: {@link #assemble} adds them). */
+    private static LoadedResource readDocument(String file, YamlNode root, String defaultNamespace,
+                                               List<Diagnostic> diags) {
         if (root instanceof Scalar s && (s.kind() == YamlNode.ScalarKind.NULL
                 || (s.kind() == YamlNode.ScalarKind.STRING && s.text().isEmpty()))) {
             return null; // an empty document, as between two `---`
@@ -210,7 +211,7 @@ public final class ResourceReader {
         if (spec == null) {
             // An absent or empty spec is an empty spec (AuthorizationPolicy `spec: {}` means "deny all"); a spec
             // that is not a map was reported by the binder, and rules about its fields are not repeated.
-            spec = emptyRecord(info.specType());
+            spec = Binder.emptyRecord(info.specType());
         }
         diags.addAll(local);
         MeshResource resource = construct(info.type(), apiVersion, meta, spec);
@@ -230,7 +231,7 @@ public final class ResourceReader {
                 bindErrors.add(d.field());
             }
         }
-        return new LoadedResource(resource, file, bytes, index, defaultNamespace, hash,
+        return new LoadedResource(resource, file, null, -1, defaultNamespace, hash,
                 java.util.Set.copyOf(bindErrors), root, Map.copyOf(binder.nodes()));
     }
 
@@ -244,19 +245,6 @@ public final class ResourceReader {
 
     private static String scalarText(YamlNode n) {
         return n instanceof Scalar s && s.kind() == YamlNode.ScalarKind.STRING ? (String) s.value() : null;
-    }
-
-    private static Object emptyRecord(Class<?> type) {
-        var components = type.getRecordComponents();
-        Class<?>[] types = new Class<?>[components.length];
-        for (int i = 0; i < components.length; i++) {
-            types[i] = components[i].getType();
-        }
-        try {
-            return type.getDeclaredConstructor(types).newInstance(new Object[components.length]);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static MeshResource construct(Class<? extends MeshResource> type, String apiVersion, ObjectMeta meta,

@@ -262,12 +262,7 @@ public final class Binder {
     static Object placeholder(Type type) {
         Class<?> raw = rawClass(type);
         if (raw.isRecord()) {
-            RecordShape shape = SHAPES.get(raw);
-            try {
-                return shape.constructor.newInstance(new Object[shape.components.length]);
-            } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot construct " + raw.getName(), e);
-            }
+            return emptyRecord(raw);
         }
         if (raw == List.class) {
             return List.of();
@@ -297,6 +292,16 @@ public final class Binder {
             return Duration.ZERO;
         }
         throw new IllegalStateException("model type not supported by the binder: " + type);
+    }
+
+    /** A record of {@code type} with every component null (absent). */
+    public static Object emptyRecord(Class<?> type) {
+        RecordShape shape = SHAPES.get(type);
+        try {
+            return shape.constructor.newInstance(new Object[shape.components.length]);
+        } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot construct " + type.getName(), e);
+        }
     }
 
     private void report(Severity severity, String path, YamlNode at, String message) {

@@ -10,15 +10,13 @@ import io.inmesh.config.RequestAuthentication;
 import io.inmesh.config.VirtualService;
 import io.inmesh.config.VirtualService.HttpMatchRequest;
 import io.inmesh.config.VirtualService.HttpRoute;
+import io.inmesh.config.internal.Canonical;
 import io.inmesh.config.internal.Hosts;
 import io.inmesh.config.internal.LoadedResource;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,16 +34,12 @@ public final class SnapshotCompiler {
             canon.add(r.contentHash());
         }
         canon.sort(null);
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+        return Canonical.sha256(md -> {
             for (String c : canon) {
                 md.update(c.getBytes(StandardCharsets.UTF_8));
                 md.update((byte) '\n');
             }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-        }
+        });
     }
 
     /** Compiles {@code resources}, which must be valid. */
