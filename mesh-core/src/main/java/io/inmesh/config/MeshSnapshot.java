@@ -55,6 +55,15 @@ public final class MeshSnapshot {
         return v == null ? List.of() : v;
     }
 
+    /** Every mesh-bound VirtualService with hosts, compiled, each once (identity), in no particular order. */
+    public List<CompiledVirtualService> compiledVirtualServices() {
+        java.util.Set<CompiledVirtualService> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (List<CompiledVirtualService> l : compiled.virtualServices().values()) {
+            seen.addAll(l);
+        }
+        return List.copyOf(seen);
+    }
+
     /**
      * The DestinationRules for {@code host} (fully qualified, no port): those naming it exactly, else those of the
      * most specific matching wildcard host.

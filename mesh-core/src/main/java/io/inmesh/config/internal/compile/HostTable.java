@@ -33,6 +33,15 @@ public final class HostTable<V> {
         this.wildcards = List.copyOf(wc);
     }
 
+    /** Every value, exact hosts first, then wildcards from the most specific. */
+    public List<V> values() {
+        List<V> out = new ArrayList<>(exact.values());
+        for (Wildcard<V> w : wildcards) {
+            out.add(w.value());
+        }
+        return out;
+    }
+
     /** The value for a lower-case {@code host}, or null. */
     public V lookup(String host) {
         V v = exact.get(host);

@@ -103,7 +103,8 @@ public final class SnapshotCompiler {
         return g == null || g.isEmpty() || g.contains("mesh");
     }
 
-    static CompiledVirtualService compile(VirtualService vs, String domain) {
+    /** Compiles one VirtualService (also used for delegates, which have no hosts). */
+    public static CompiledVirtualService compile(VirtualService vs, String domain) {
         String ns = vs.metadata().namespace();
         List<String> hosts = new ArrayList<>();
         for (String h : list(vs.spec().hosts())) {

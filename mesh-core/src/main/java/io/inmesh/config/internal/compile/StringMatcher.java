@@ -12,6 +12,14 @@ public abstract sealed class StringMatcher {
     /** True when {@code value} (null: absent) satisfies the match. */
     public abstract boolean matches(String value);
 
+    /**
+     * For a URI match, the length of the path prefix that {@code rewrite.uri} replaces: the prefix's length for a
+     * prefix match, -1 (the whole path) otherwise.
+     */
+    public int rewritePrefixLength() {
+        return -1;
+    }
+
     /** Compiles a match; an empty match (headers {@code {}}) means "present". */
     public static StringMatcher of(StringMatch m, boolean ignoreCase) {
         if (m == null || (m.exact() == null && m.prefix() == null && m.regex() == null)) {
@@ -72,6 +80,11 @@ public abstract sealed class StringMatcher {
         @Override
         public boolean matches(String value) {
             return value != null && value.regionMatches(ignoreCase, 0, prefix, 0, prefix.length());
+        }
+
+        @Override
+        public int rewritePrefixLength() {
+            return prefix.length();
         }
 
         @Override

@@ -1,0 +1,397 @@
+package io.inmesh.traffic.internal;
+
+import com.google.re2j.Pattern;
+import io.inmesh.Workload;
+import io.inmesh.config.MeshSnapshot;
+import io.inmesh.config.VirtualService;
+import io.inmesh.config.VirtualService.HttpRoute;
+import io.inmesh.config.internal.compile.CompiledDestination;
+import io.inmesh.config.internal.compile.CompiledHttpRoute;
+import io.inmesh.config.internal.compile.CompiledMatch;
+import io.inmesh.config.internal.compile.CompiledVirtualService;
+import io.inmesh.config.internal.compile.SnapshotCompiler;
+import io.inmesh.discovery.EndpointRegistry;
+import io.inmesh.traffic.RequestView;
+import io.inmesh.traffic.RouteDecision;
+import io.inmesh.traffic.RouteStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Route selection for one snapshot, as seen by one workload (its namespace resolves short host names, its labels
+ * and namespace meet {@code sourceLabels}/{@code sourceNamespace}). Compiled off the request path when a snapshot
+ * arrives; {@link #route} allocates only the decision once a host has been seen.
+ */
+public final class Router {
+    /** The VirtualService annotation that turns on sticky canaries: {@code header:NAME}, {@code cookie:NAME}. */
+    public static final String STICKY_ANNOTATION = "inmesh.io/sticky-canary";
+
+    private static final int CACHE_LIMIT = 10_000;
+    private static final int NO_MATCH = Integer.MIN_VALUE;
+
+    private record PlannedRoute(CompiledMatch[][] alternatives, RoutePlan plan) {
+    }
+
+    private record VsPlan(PlannedRoute[] routes, RoutePlan noRoute) {
+    }
+
+    private final MeshSnapshot snapshot;
+    private final Workload self;
+    private final EndpointRegistry registry;
+    private final String namespaceSuffix;
+    private final String clusterSuffix;
+    private final IdentityHashMap<CompiledVirtualService, VsPlan> plans = new IdentityHashMap<>();
+    private final Map<String, String> resolved = new ConcurrentHashMap<>();
+    private final Map<String, RoutePlan> passthrough = new ConcurrentHashMap<>();
+
+    private Router(MeshSnapshot snapshot, Workload self, EndpointRegistry registry) {
+        this.snapshot = snapshot;
+        this.self = self;
+        this.registry = registry;
+        String domain = snapshot.options().clusterDomain();
+        this.namespaceSuffix = "." + self.namespace() + ".svc." + domain;
+        this.clusterSuffix = "." + domain;
+    }
+
+    /** Compiles the routes of {@code snapshot} for calls made by {@code self}. */
+    public static Router compile(MeshSnapshot snapshot, Workload self, EndpointRegistry registry) {
+        Router r = new Router(snapshot, self, registry);
+        for (CompiledVirtualService c : snapshot.compiledVirtualServices()) {
+            r.plans.put(c, r.plan(c));
+        }
+        return r;
+    }
+
+    public MeshSnapshot snapshot() {
+        return snapshot;
+    }
+
+    public Workload self() {
+        return self;
+    }
+
+    /** Decides the route of {@code request}. */
+    public RouteDecision route(RequestView request) {
+        String host = resolveHost(request.host());
+        int port = request.port();
+        List<CompiledVirtualService> vss = snapshot.virtualServicesFor(host);
+        if (vss.isEmpty()) {
+            return new RouteDecision(passthroughPlan(host), host, port, -1);
+        }
+        VsPlan vp = plans.get(vss.get(0)); // every compiled VirtualService was planned in compile()
+        for (PlannedRoute pr : vp.routes()) {
+            int m = match(pr.alternatives(), request, port);
+            if (m != NO_MATCH) {
+                return new RouteDecision(pr.plan(), host, port, m);
+            }
+        }
+        return new RouteDecision(vp.noRoute(), host, port, -1);
+    }
+
+    /**
+     * The fully qualified name of a host as the caller addressed it: a short name completes in the caller's
+     * namespace ({@code reviews} to {@code reviews.<ns>.svc.<domain>}); {@code name.namespace} and
+     * {@code name.namespace.svc} complete to the cluster domain when that name is known to the mesh; other names
+     * stay as they are.
+     */
+    public String resolveHost(String host) {
+        String r = resolved.get(host);
+        if (r != null) {
+            return r;
+        }
+        r = computeHost(host);
+        if (resolved.size() < CACHE_LIMIT) {
+            resolved.put(host, r);
+        }
+        return r;
+    }
+
+    private String computeHost(String host) {
+        if (host.indexOf('.') < 0 && host.indexOf(':') < 0) {
+            return host + namespaceSuffix;
+        }
+        if (known(host) || host.indexOf(':') >= 0 || host.endsWith(clusterSuffix)) {
+            return host;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            if (host.charAt(i) == '.') {
+                dots++;
+            }
+        }
+        String candidate = null;
+        if (dots == 1) {
+            candidate = host + ".svc" + clusterSuffix;
+        } else if (dots == 2 && host.endsWith(".svc")) {
+            candidate = host + clusterSuffix;
+        }
+        return candidate != null && known(candidate) ? candidate : host;
+    }
+
+    private boolean known(String host) {
+        return !snapshot.virtualServicesFor(host).isEmpty() || !snapshot.destinationRulesFor(host).isEmpty()
+                || registry.knows(host);
+    }
+
+    private RoutePlan passthroughPlan(String host) {
+        RoutePlan p = passthrough.get(host);
+        if (p == null) {
+            p = new RoutePlan(RouteStatus.PASSTHROUGH, null, -1, null,
+                    new Target[] {new Target(host, null, 0, HeaderOps.NONE, HeaderOps.NONE)}, new int[] {100}, 0,
+                    RetrySpec.of(null), null, new RoutePlan.Mirror[0], HeaderOps.NONE, HeaderOps.NONE, null, null,
+                    null, null);
+            if (passthrough.size() < CACHE_LIMIT) {
+                RoutePlan prev = passthrough.putIfAbsent(host, p);
+                if (prev != null) {
+                    p = prev;
+                }
+            }
+        }
+        return p;
+    }
+
+    // ---- matching
+
+    private int match(CompiledMatch[][] alternatives, RequestView request, int port) {
+        if (alternatives.length == 0) {
+            return 1; // no match block: Envoy's catch-all prefix "/"
+        }
+        for (CompiledMatch[] blocks : alternatives) {
+            int prefix = 1;
+            boolean all = true;
+            for (CompiledMatch m : blocks) {
+                if (!matches(m, request, port)) {
+                    all = false;
+                    break;
+                }
+                if (m.uri() != null) {
+                    prefix = m.uri().rewritePrefixLength();
+                }
+            }
+            if (all) {
+                return prefix;
+            }
+        }
+        return NO_MATCH;
+    }
+
+    private boolean matches(CompiledMatch m, RequestView r, int port) {
+        if (!m.meshGateway()) {
+            return false;
+        }
+        if (m.port() != null && m.port() != port) {
+            return false;
+        }
+        if (m.sourceNamespace() != null && !m.sourceNamespace().equals(self.namespace())) {
+            return false;
+        }
+        if (!m.sourceLabels().isEmpty()) {
+            for (var e : m.sourceLabels().entrySet()) {
+                if (!e.getValue().equals(self.labels().get(e.getKey()))) {
+                    return false;
+                }
+            }
+        }
+        if (m.uri() != null && !m.uri().matches(r.path())) {
+            return false;
+        }
+        if (m.method() != null && !m.method().matches(r.method())) {
+            return false;
+        }
+        if (m.scheme() != null && !m.scheme().matches(r.scheme())) {
+            return false;
+        }
+        if (m.authority() != null && !m.authority().matches(r.authority())) {
+            return false;
+        }
+        for (var h : m.headers()) {
+            if (!h.matcher().matches(r.header(h.name()))) {
+                return false;
+            }
+        }
+        for (var h : m.withoutHeaders()) {
+            if (h.matcher().matches(r.header(h.name()))) {
+                return false;
+            }
+        }
+        for (var q : m.queryParams()) {
+            if (!q.matcher().matches(r.queryParameter(q.name()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- compilation
+
+    private VsPlan plan(CompiledVirtualService c) {
+        VirtualService vs = c.source();
+        String key = vs.metadata().namespace() + "/" + vs.metadata().name();
+        RoutePlan.StickyKey sticky = sticky(vs);
+        List<PlannedRoute> routes = new ArrayList<>();
+        for (CompiledHttpRoute route : c.routes()) {
+            HttpRoute h = route.source();
+            CompiledMatch[][] own = alternatives(route.matches());
+            if (h.delegate() != null) {
+                VirtualService d = delegate(h.delegate(), vs.metadata().namespace());
+                if (d == null) {
+                    continue; // validation reports a missing delegate; nothing to route to
+                }
+                CompiledVirtualService dc = SnapshotCompiler.compile(d, snapshot.options().clusterDomain());
+                for (CompiledHttpRoute inner : dc.routes()) {
+                    CompiledMatch[][] combined = combine(own, alternatives(inner.matches()));
+                    String name = inner.source().name() != null ? inner.source().name() : route.name();
+                    routes.add(new PlannedRoute(combined, plan(inner, key, route.index(), name, sticky)));
+                }
+                continue;
+            }
+            routes.add(new PlannedRoute(own, plan(route, key, route.index(), route.name(), sticky)));
+        }
+        RoutePlan noRoute = new RoutePlan(RouteStatus.NO_ROUTE, key, -1, null, new Target[0], new int[0], 0,
+                RetrySpec.NONE, null, new RoutePlan.Mirror[0], HeaderOps.NONE, HeaderOps.NONE, null, null, null,
+                null);
+        return new VsPlan(routes.toArray(new PlannedRoute[0]), noRoute);
+    }
+
+    private VirtualService delegate(VirtualService.Delegate d, String defaultNamespace) {
+        String ns = d.namespace() != null ? d.namespace() : defaultNamespace;
+        for (VirtualService vs : snapshot.resources(VirtualService.class)) {
+            if (vs.metadata().name().equals(d.name()) && vs.metadata().namespace().equals(ns)) {
+                return vs;
+            }
+        }
+        return null;
+    }
+
+    private static CompiledMatch[][] alternatives(List<CompiledMatch> matches) {
+        CompiledMatch[][] out = new CompiledMatch[matches.size()][];
+        for (int i = 0; i < matches.size(); i++) {
+            out[i] = new CompiledMatch[] {matches.get(i)};
+        }
+        return out;
+    }
+
+    private static CompiledMatch[][] combine(CompiledMatch[][] outer, CompiledMatch[][] inner) {
+        if (outer.length == 0) {
+            return inner;
+        }
+        if (inner.length == 0) {
+            return outer;
+        }
+        List<CompiledMatch[]> out = new ArrayList<>();
+        for (CompiledMatch[] o : outer) {
+            for (CompiledMatch[] i : inner) {
+                CompiledMatch[] both = new CompiledMatch[o.length + i.length];
+                System.arraycopy(o, 0, both, 0, o.length);
+                System.arraycopy(i, 0, both, o.length, i.length);
+                out.add(both);
+            }
+        }
+        return out.toArray(new CompiledMatch[0][]);
+    }
+
+    private static RoutePlan.StickyKey sticky(VirtualService vs) {
+        Map<String, String> annotations = vs.metadata().annotations();
+        String spec = annotations == null ? null : annotations.get(STICKY_ANNOTATION);
+        if (spec == null || spec.isBlank()) {
+            return null;
+        }
+        spec = spec.trim();
+        if (spec.startsWith("cookie:")) {
+            return new RoutePlan.StickyKey(true, spec.substring("cookie:".length()).trim());
+        }
+        if (spec.startsWith("header:")) {
+            spec = spec.substring("header:".length()).trim();
+        }
+        return new RoutePlan.StickyKey(false, spec.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static RoutePlan plan(CompiledHttpRoute route, String vsKey, int index, String name,
+                                  RoutePlan.StickyKey sticky) {
+        HttpRoute h = route.source();
+        RouteStatus status = h.redirect() != null ? RouteStatus.REDIRECT
+                : h.directResponse() != null ? RouteStatus.DIRECT_RESPONSE : RouteStatus.ROUTED;
+        Target[] targets = new Target[0];
+        int[] weights = new int[0];
+        if (route.destinations() != null) {
+            List<CompiledDestination> ds = route.destinations().destinations();
+            targets = new Target[ds.size()];
+            weights = new int[ds.size()];
+            for (int i = 0; i < ds.size(); i++) {
+                CompiledDestination d = ds.get(i);
+                targets[i] = target(d);
+                Integer w = h.route().get(i).weight();
+                weights[i] = w == null ? 0 : w;
+            }
+        }
+        List<RoutePlan.Mirror> mirrors = new ArrayList<>();
+        int m = 0;
+        if (h.mirror() != null) {
+            double pct = FaultSpec.percent(h.mirrorPercentage(), h.mirrorPercent());
+            mirrors.add(new RoutePlan.Mirror(target(route.mirrors().get(m++)), pct));
+        }
+        if (h.mirrors() != null) {
+            for (var mp : h.mirrors()) {
+                double pct = FaultSpec.percent(mp.percentage(), null);
+                mirrors.add(new RoutePlan.Mirror(target(route.mirrors().get(m++)), pct));
+            }
+        }
+        long timeout = h.timeout() == null || h.timeout().isNegative() ? 0 : h.timeout().toNanos();
+        var headers = h.headers();
+        RoutePlan.Rewrite rewrite = null;
+        if (h.rewrite() != null) {
+            var rw = h.rewrite();
+            Pattern regex = null;
+            String replacement = null;
+            if (rw.uriRegexRewrite() != null && rw.uriRegexRewrite().match() != null) {
+                regex = Pattern.compile(rw.uriRegexRewrite().match());
+                replacement = envoySubstitution(rw.uriRegexRewrite().rewrite());
+            }
+            rewrite = new RoutePlan.Rewrite(blankToNull(rw.uri()), regex, replacement, blankToNull(rw.authority()));
+        }
+        return new RoutePlan(status, vsKey, index, name, targets, weights, timeout, RetrySpec.of(h.retries()),
+                FaultSpec.of(h.fault()), mirrors.toArray(new RoutePlan.Mirror[0]),
+                HeaderOps.of(headers == null ? null : headers.request()),
+                HeaderOps.of(headers == null ? null : headers.response()), rewrite, h.redirect(), h.directResponse(),
+                targets.length > 1 ? sticky : null);
+    }
+
+    private static Target target(CompiledDestination d) {
+        var headers = d.headers();
+        return new Target(d.host(), d.subset(), d.port() == null ? 0 : d.port(),
+                HeaderOps.of(headers == null ? null : headers.request()),
+                HeaderOps.of(headers == null ? null : headers.response()));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** Envoy's substitution ({@code \1} for group 1) in RE2J's syntax ({@code $1}); a literal {@code $} escaped. */
+    static String envoySubstitution(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 4);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1))) {
+                b.append('$').append(s.charAt(++i));
+            } else if (c == '$' || c == '\\') {
+                b.append('\\').append(c);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** Timeout of a rule as a Duration, for display. */
+    static Duration duration(long nanos) {
+        return nanos == 0 ? null : Duration.ofNanos(nanos);
+    }
+}
