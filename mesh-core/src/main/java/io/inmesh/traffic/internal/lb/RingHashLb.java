@@ -101,7 +101,7 @@ final class RingHashLb implements LoadBalancer {
             size += counts[i];
         }
         if (size > MAX_RING_SIZE) {
-            // Only reachable when k is already 1 and there are more than MAX_RING_SIZE endpoints' worth of weight.
+            // Only when even k = 1 needs more than MAX_RING_SIZE entries: shrink every count proportionally.
             double shrink = MAX_RING_SIZE / (double) size;
             size = 0;
             for (int i = 0; i < n; i++) {

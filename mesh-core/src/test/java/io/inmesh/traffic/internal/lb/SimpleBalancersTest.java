@@ -7,6 +7,7 @@ import io.inmesh.config.DestinationRule.SimpleLb;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +84,29 @@ class SimpleBalancersTest {
         for (int i = 0; i < 12; i++) {
             assertThat(lb.pick(hosts, LoadBalancer.NO_HASH, new SplittableRandom(1))).isEqualTo(i % 4);
         }
+    }
+
+    @Test
+    void roundRobinSharesItsCursorAcrossThreads() throws InterruptedException {
+        LoadBalancer lb = create(SimpleLb.ROUND_ROBIN);
+        List<TestHost> hosts = TestHost.weighted(1, 2, 3, 4);
+        AtomicIntegerArray counts = new AtomicIntegerArray(4);
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                SplittableRandom random = new SplittableRandom(1);
+                for (int i = 0; i < 25_000; i++) {
+                    counts.incrementAndGet(lb.pick(hosts, LoadBalancer.NO_HASH, random));
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        // 100000 picks are 10000 whole cycles of the weights 1:2:3:4, whoever took which turn.
+        assertThat(new int[] {counts.get(0), counts.get(1), counts.get(2), counts.get(3)})
+                .containsExactly(10_000, 20_000, 30_000, 40_000);
     }
 
     @Test
