@@ -2,6 +2,7 @@ package io.inmesh.traffic.internal;
 
 import io.inmesh.config.VirtualService.HttpRetry;
 import io.inmesh.traffic.RetryPolicy;
+import io.inmesh.traffic.internal.resilience.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -50,6 +51,7 @@ public final class RetrySpec {
     public final int[] retriableStatusCodes;
     public final boolean ignorePreviousHosts;
     public final Duration backoff;
+    public final Backoff backoffPolicy;
     public final RetryPolicy policy;
 
     private RetrySpec(int attempts, long perTryTimeoutNanos, int conditions, int[] codes, boolean ignorePreviousHosts,
@@ -60,6 +62,7 @@ public final class RetrySpec {
         this.retriableStatusCodes = codes;
         this.ignorePreviousHosts = ignorePreviousHosts;
         this.backoff = backoff;
+        this.backoffPolicy = Backoff.of(backoff);
         this.policy = policy;
     }
 

@@ -18,8 +18,11 @@ import java.util.List;
  */
 public final class RoutePlan {
 
-    /** A mirror target and the share of requests it copies. */
-    public record Mirror(Target target, double percentage) {
+    /**
+     * A mirror target, the share of requests it copies, and the plan its copies follow (the one target, the route's
+     * timeout and request-header operations, no retries, no fault, no further mirrors).
+     */
+    public record Mirror(Target target, double percentage, RoutePlan plan) {
     }
 
     /** {@code rewrite}: prefix/path replacement, regex rewrite of the path, authority. */

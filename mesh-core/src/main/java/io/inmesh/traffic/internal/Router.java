@@ -328,20 +328,9 @@ public final class Router {
                 weights[i] = w == null ? 0 : w;
             }
         }
-        List<RoutePlan.Mirror> mirrors = new ArrayList<>();
-        int m = 0;
-        if (h.mirror() != null) {
-            double pct = FaultSpec.percent(h.mirrorPercentage(), h.mirrorPercent());
-            mirrors.add(new RoutePlan.Mirror(target(route.mirrors().get(m++)), pct));
-        }
-        if (h.mirrors() != null) {
-            for (var mp : h.mirrors()) {
-                double pct = FaultSpec.percent(mp.percentage(), null);
-                mirrors.add(new RoutePlan.Mirror(target(route.mirrors().get(m++)), pct));
-            }
-        }
         long timeout = h.timeout() == null || h.timeout().isNegative() ? 0 : h.timeout().toNanos();
         var headers = h.headers();
+        HeaderOps requestOps = HeaderOps.of(headers == null ? null : headers.request());
         RoutePlan.Rewrite rewrite = null;
         if (h.rewrite() != null) {
             var rw = h.rewrite();
@@ -353,9 +342,25 @@ public final class Router {
             }
             rewrite = new RoutePlan.Rewrite(blankToNull(rw.uri()), regex, replacement, blankToNull(rw.authority()));
         }
+        List<RoutePlan.Mirror> mirrors = new ArrayList<>();
+        List<Double> percentages = new ArrayList<>();
+        if (h.mirror() != null) {
+            percentages.add(FaultSpec.percent(h.mirrorPercentage(), h.mirrorPercent()));
+        }
+        if (h.mirrors() != null) {
+            for (var mp : h.mirrors()) {
+                percentages.add(FaultSpec.percent(mp.percentage(), null));
+            }
+        }
+        for (int m = 0; m < percentages.size(); m++) {
+            Target t = target(route.mirrors().get(m));
+            RoutePlan copyPlan = new RoutePlan(RouteStatus.ROUTED, vsKey, index, name, new Target[] {t},
+                    new int[] {1}, timeout, RetrySpec.NONE, null, new RoutePlan.Mirror[0], requestOps,
+                    HeaderOps.NONE, rewrite, null, null, null);
+            mirrors.add(new RoutePlan.Mirror(t, percentages.get(m), copyPlan));
+        }
         return new RoutePlan(status, vsKey, index, name, targets, weights, timeout, RetrySpec.of(h.retries()),
-                FaultSpec.of(h.fault()), mirrors.toArray(new RoutePlan.Mirror[0]),
-                HeaderOps.of(headers == null ? null : headers.request()),
+                FaultSpec.of(h.fault()), mirrors.toArray(new RoutePlan.Mirror[0]), requestOps,
                 HeaderOps.of(headers == null ? null : headers.response()), rewrite, h.redirect(), h.directResponse(),
                 targets.length > 1 ? sticky : null);
     }

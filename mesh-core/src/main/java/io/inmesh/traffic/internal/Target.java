@@ -12,7 +12,7 @@ public final class Target {
     public final HeaderOps requestHeaders;
     public final HeaderOps responseHeaders;
     /** Cache owned by the router that created this target: port to cluster binding. */
-    volatile Object[] bindings = new Object[0];
+    volatile Binding[] bindings = new Binding[0];
 
     public Target(String host, String subset, int port, HeaderOps requestHeaders, HeaderOps responseHeaders) {
         this.host = host;

@@ -1,0 +1,129 @@
+package io.inmesh.traffic.internal;
+
+import io.inmesh.discovery.Endpoint;
+import io.inmesh.traffic.internal.lb.HashPolicy;
+import io.inmesh.traffic.internal.lb.LoadBalancer;
+import io.inmesh.traffic.internal.lb.LoadBalancers;
+import io.inmesh.traffic.internal.resilience.ConnectionLimits;
+import io.inmesh.traffic.internal.resilience.OutlierDetector;
+import io.inmesh.traffic.internal.resilience.RetryBudget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Envoy's cluster: one destination (host, subset, port) with its merged policy and the state that must outlive
+ * config swaps while that policy is unchanged: endpoint health (outlier detection), requests in flight,
+ * load-balancer cursors and hash tables, connection-pool and retry-budget counters.
+ */
+public final class Cluster {
+    /** How many times a pick may be repeated to avoid endpoints already tried (Istio's host selection attempts). */
+    static final int HOST_SELECTION_ATTEMPTS = 5;
+
+    private record Members(List<Endpoint> source, List<EndpointState> all) {
+    }
+
+    public final String host;
+    public final String subset;
+    public final int port;
+    public final DestinationPolicy policy;
+    public final boolean passthrough;
+    public final HashPolicy hashPolicy;
+    final LoadBalancer loadBalancer;
+    final OutlierDetector outlier;
+    final ConnectionLimits limits;
+    final RetryBudget retryBudget;
+    private final Map<Endpoint, EndpointState> states = new ConcurrentHashMap<>();
+    private volatile Members members = new Members(null, List.of());
+
+    Cluster(String host, String subset, int port, DestinationPolicy policy, LongSupplier nanoClock) {
+        this.host = host;
+        this.subset = subset;
+        this.port = port;
+        this.policy = policy;
+        this.passthrough = LoadBalancers.isPassthrough(policy.loadBalancer());
+        this.loadBalancer = LoadBalancers.create(policy.loadBalancer());
+        this.hashPolicy = policy.loadBalancer() == null ? null : HashPolicy.of(policy.loadBalancer().consistentHash());
+        this.outlier = OutlierDetector.create(policy.outlierDetection(), nanoClock);
+        this.limits = ConnectionLimits.create(policy.connectionPool());
+        this.retryBudget = RetryBudget.create(policy.retryBudget());
+    }
+
+    /**
+     * The endpoints of this cluster among {@code source} (the registry's list for the host and port): those carrying
+     * the subset's labels. Cached by identity of {@code source}; endpoint state is kept for endpoints that stay.
+     */
+    public List<EndpointState> members(List<Endpoint> source) {
+        Members m = members;
+        if (m.source() == source) {
+            return m.all();
+        }
+        synchronized (this) {
+            m = members;
+            if (m.source() == source) {
+                return m.all();
+            }
+            Map<String, String> labels = policy.subsetLabels();
+            List<EndpointState> all = new ArrayList<>(source.size());
+            for (Endpoint e : source) {
+                if (labels == null || e.hasLabels(labels)) {
+                    all.add(states.computeIfAbsent(e, k -> new EndpointState(k, outlier.newHealth())));
+                }
+            }
+            states.keySet().retainAll(all.stream().map(EndpointState::endpoint).toList());
+            List<EndpointState> frozen = List.copyOf(all);
+            members = new Members(source, frozen);
+            return frozen;
+        }
+    }
+
+    /**
+     * Chooses an endpoint among {@code all} that outlier detection has not ejected, avoiding those in
+     * {@code avoid[0..avoidCount)} when it can. Null when none is healthy.
+     */
+    public EndpointState choose(List<EndpointState> all, EndpointState[] avoid, int avoidCount, long hash,
+                                RandomGenerator random) {
+        List<EndpointState> healthy = outlier.healthy(all, EndpointState::health);
+        if (healthy.isEmpty()) {
+            return null;
+        }
+        EndpointState chosen = healthy.get(loadBalancer.pick(healthy, hash, random));
+        for (int attempt = 1; attempt < HOST_SELECTION_ATTEMPTS && contains(avoid, avoidCount, chosen); attempt++) {
+            long h = hash == LoadBalancer.NO_HASH ? hash : io.inmesh.traffic.internal.lb.Hashing.mix(hash + attempt);
+            chosen = healthy.get(loadBalancer.pick(healthy, h, random));
+        }
+        return chosen;
+    }
+
+    private static boolean contains(EndpointState[] avoid, int count, EndpointState s) {
+        for (int i = 0; i < count; i++) {
+            if (avoid[i] == s) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Number of endpoints in the cluster as last seen. */
+    int memberCount() {
+        return members.all().size();
+    }
+
+    /** Number of endpoints outlier detection has ejected now. */
+    public int ejectedCount() {
+        return outlier.ejectedCount();
+    }
+
+    /** Whether outlier detection has ejected {@code s} now. */
+    public boolean isEjected(EndpointState s) {
+        return outlier.isEjected(s.health());
+    }
+
+    @Override
+    public String toString() {
+        return "Cluster{" + host + (subset == null ? "" : "/" + subset) + ":" + port + " " + policy + "}";
+    }
+}

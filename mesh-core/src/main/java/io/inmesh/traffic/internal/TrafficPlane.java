@@ -1,0 +1,120 @@
+package io.inmesh.traffic.internal;
+
+import io.inmesh.Workload;
+import io.inmesh.config.MeshSnapshot;
+import io.inmesh.discovery.EndpointRegistries;
+import io.inmesh.discovery.EndpointRegistry;
+import io.inmesh.traffic.RequestView;
+import io.inmesh.traffic.RouteDecision;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The traffic plane of one mesh: the router compiled for the current snapshot, the endpoint registries, and the
+ * clusters whose state outlives snapshots. Adapters start one {@link MeshCall} per request.
+ */
+public final class TrafficPlane {
+
+    /** Everything one request reads, swapped whole when a snapshot arrives. */
+    public record State(MeshSnapshot snapshot, Router router, EndpointRegistry registry) {
+    }
+
+    private final Workload self;
+    private final EndpointRegistry external;
+    private final Clusters clusters;
+    private final LongSupplier nanoClock;
+    private final RandomGenerator random;
+    private volatile State state;
+
+    /**
+     * @param external  endpoints from outside the config (Kubernetes, code), consulted before ServiceEntries; null
+     *                  for none
+     * @param nanoClock monotonic time in nanoseconds
+     * @param random    a thread-safe random source
+     */
+    public TrafficPlane(Workload self, EndpointRegistry external, LongSupplier nanoClock, RandomGenerator random) {
+        this.self = self;
+        this.external = external;
+        this.clusters = new Clusters(nanoClock);
+        this.nanoClock = nanoClock;
+        this.random = random;
+    }
+
+    /** Compiles {@code snapshot} and makes it current. Off the request path. */
+    public void update(MeshSnapshot snapshot) {
+        EndpointRegistry fromConfig = EndpointRegistries.fromConfig(snapshot);
+        EndpointRegistry registry = external == null ? fromConfig : EndpointRegistries.firstKnowing(external, fromConfig);
+        state = new State(snapshot, Router.compile(snapshot, self, registry), registry);
+    }
+
+    /** The current state; null before the first snapshot. */
+    public State state() {
+        return state;
+    }
+
+    public Workload self() {
+        return self;
+    }
+
+    public LongSupplier nanoClock() {
+        return nanoClock;
+    }
+
+    public RandomGenerator random() {
+        return random;
+    }
+
+    /** Decides the route of {@code request} on the current snapshot. */
+    public RouteDecision route(RequestView request) {
+        return current().router().route(request);
+    }
+
+    /** Starts the mesh's handling of one request. */
+    public MeshCall start(RequestView request) {
+        State s = current();
+        return new MeshCall(this, s, s.router().route(request), request);
+    }
+
+    private State current() {
+        State s = state;
+        if (s == null) {
+            throw new IllegalStateException("the mesh has no configuration yet");
+        }
+        return s;
+    }
+
+    /** The cluster of {@code target} for {@code port} under {@code s}, bound once and cached on the target. */
+    Binding bind(State s, Target target, String host, int port) {
+        for (Binding b : target.bindings) {
+            if (b.port == port) {
+                return b;
+            }
+        }
+        synchronized (target) {
+            for (Binding b : target.bindings) {
+                if (b.port == port) {
+                    return b;
+                }
+            }
+            Binding b;
+            if (target.subset != null && s.registry().endpoints(host, port) == null) {
+                b = new Binding(port, null, "subset " + target.subset + " of " + host + ":" + port
+                        + " cannot be selected: no endpoint registry knows the host's endpoints, so there are no"
+                        + " labels to select by (declare them in a ServiceEntry)");
+            } else {
+                try {
+                    DestinationPolicy p = DestinationPolicy.resolve(s.snapshot(), self.namespace(), host,
+                            target.subset, port);
+                    b = new Binding(port, clusters.get(host, target.subset, port, p), null);
+                } catch (DestinationPolicy.UndefinedSubsetException e) {
+                    b = new Binding(port, null, e.getMessage());
+                }
+            }
+            Binding[] next = Arrays.copyOf(target.bindings, target.bindings.length + 1);
+            next[next.length - 1] = b;
+            target.bindings = next;
+            return b;
+        }
+    }
+}
