@@ -48,6 +48,7 @@ public final class MeshCall {
     private String failureDetail;
     private long backoffNanos;
     private Cluster retryPermit;
+    private boolean shadow;
 
     MeshCall(TrafficPlane plane, TrafficPlane.State state, RouteDecision decision, RequestView request) {
         this.plane = plane;
@@ -145,10 +146,26 @@ public final class MeshCall {
         return path;
     }
 
-    /** The authority to send: {@code rewrite.authority}, else the caller's. */
+    /** The authority to send: {@code rewrite.authority}, else the caller's; {@code -shadow} added on a mirror copy. */
     public String authority() {
         RoutePlan.Rewrite rw = plan.rewrite;
-        return rw != null && rw.authority() != null ? rw.authority() : request.authority();
+        String a = rw != null && rw.authority() != null ? rw.authority() : request.authority();
+        return shadow ? shadow(a) : a;
+    }
+
+    /** Envoy's shadow authority: {@code host-shadow}, the port (if any) kept after it. */
+    static String shadow(String authority) {
+        int colon = authority.lastIndexOf(':');
+        int bracket = authority.lastIndexOf(']');
+        if (colon > bracket && (bracket >= 0 || authority.indexOf(':') == colon)) {
+            return authority.substring(0, colon) + "-shadow" + authority.substring(colon);
+        }
+        return authority + "-shadow";
+    }
+
+    /** True for the call of a mirrored copy. */
+    public boolean isShadow() {
+        return shadow;
     }
 
     /**
@@ -199,8 +216,10 @@ public final class MeshCall {
     /** A call for the copy of this request sent to mirror {@code i}, on the same snapshot. */
     public MeshCall mirror(int i) {
         RoutePlan copy = plan.mirrors[i].plan();
-        return new MeshCall(plane, state, new RouteDecision(copy, decision.host(), decision.port(),
+        MeshCall c = new MeshCall(plane, state, new RouteDecision(copy, decision.host(), decision.port(),
                 decision.matchedPrefixLength()), request);
+        c.shadow = true;
+        return c;
     }
 
     /** The fault-injected delay to wait before anything else, in nanoseconds (0: none). */

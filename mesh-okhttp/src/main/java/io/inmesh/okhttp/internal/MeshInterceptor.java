@@ -1,0 +1,361 @@
+package io.inmesh.okhttp.internal;
+
+import io.inmesh.Mesh;
+import io.inmesh.traffic.ResponseFlag;
+import io.inmesh.traffic.RouteStatus;
+import io.inmesh.traffic.internal.FaultSpec;
+import io.inmesh.traffic.internal.HeaderOps;
+import io.inmesh.traffic.internal.MeshCall;
+import io.inmesh.traffic.internal.RoutePlan;
+import io.inmesh.traffic.internal.Target;
+import io.inmesh.traffic.internal.TryFailure;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okhttp3.internal.http2.ErrorCode;
+import okhttp3.internal.http2.StreamResetException;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+
+/**
+ * The mesh's application interceptor: takes the routing decision, answers locally where the mesh does (no route,
+ * redirect, direct response, injected abort, overflow, no healthy upstream), and otherwise runs the tries of the
+ * retry plan through the rest of the chain, each to an endpoint the cluster's load balancer picked. OkHttp's own
+ * connection-failure retries are turned off for these calls, so that the mesh's retry count is the only one.
+ */
+public final class MeshInterceptor implements Interceptor {
+    /** The response header carrying Envoy's response flags. */
+    public static final String FLAGS_HEADER = "x-inmesh-response-flags";
+    private static final MediaType TEXT = MediaType.get("text/plain; charset=utf-8");
+    private static final MediaType GRPC = MediaType.get("application/grpc");
+
+    private final Mesh mesh;
+    private final Mirrors mirrors;
+
+    public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
+        this.mesh = mesh;
+        this.mirrors = mirrors;
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+        OkHttpRequestView view = new OkHttpRequestView(request);
+        Mirrors.Copy copy = request.tag(Mirrors.Copy.class);
+        MeshCall call = copy != null ? copy.call() : mesh.traffic().start(view);
+        RoutePlan plan = call.plan();
+        switch (plan.status) {
+            case NO_ROUTE:
+                return local(request, call, 404, "", null);
+            case REDIRECT:
+                return local(request, call, call.redirectStatus(), "", null).newBuilder()
+                        .header("Location", call.redirectLocation()).build();
+            case DIRECT_RESPONSE:
+                return local(request, call, plan.directStatus, null, plan.directBody);
+            default:
+                break;
+        }
+        if (call.faultDelayNanos() > 0) {
+            pause(chain, call.faultDelayNanos());
+        }
+        if (call.faultAbort()) {
+            return abort(request, call, plan.fault);
+        }
+        if (copy == null && plan.mirrors.length > 0) {
+            for (int i = 0; i < plan.mirrors.length; i++) {
+                if (call.mirrorHit(i)) {
+                    mirrors.send(request, call, i);
+                }
+            }
+        }
+        boolean replayable = request.body() == null || !request.body().isOneShot();
+        Chain base = chain.withRetryOnConnectionFailure(false);
+        while (true) {
+            MeshCall.Try t = call.nextTry();
+            if (t == null) {
+                return local(request, call, call.failureStatus(), call.failureDetail(), null);
+            }
+            Request tryRequest = tryRequest(request, call, t);
+            Chain c = base;
+            int tryMs = t.timeoutNanos <= 0 ? 0
+                    : (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(t.timeoutNanos)));
+            int connectMs = connectTimeoutMillis(t);
+            if (connectMs == 0) {
+                connectMs = c.connectTimeoutMillis();
+            }
+            if (tryMs > 0) {
+                connectMs = connectMs == 0 ? tryMs : Math.min(connectMs, tryMs);
+                c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS).withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+            }
+            if (connectMs != c.connectTimeoutMillis()) {
+                c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
+            }
+            Response response;
+            try {
+                response = c.proceed(tryRequest);
+            } catch (IOException e) {
+                t.release();
+                if (chain.call().isCanceled()) {
+                    throw e;
+                }
+                TryFailure failure = classify(e);
+                boolean canReplay = replayable || failure == TryFailure.CONNECT_FAILURE;
+                MeshCall.Next next = call.onFailure(t, failure, canReplay);
+                if (next == MeshCall.Next.RETRY) {
+                    pause(chain, call.backoffNanos());
+                    continue;
+                }
+                return local(request, call, call.failureStatus(), call.failureDetail(), null);
+            } catch (RuntimeException | Error e) {
+                t.release();
+                throw e;
+            }
+            MeshCall.Next next = call.onResponse(t, response.code(), grpcStatus(response),
+                    response.header("x-envoy-ratelimited") != null, replayable);
+            if (next == MeshCall.Next.RETRY) {
+                response.close();
+                t.release();
+                pause(chain, call.backoffNanos());
+                continue;
+            }
+            return finish(response, call, t);
+        }
+    }
+
+    private static int connectTimeoutMillis(MeshCall.Try t) {
+        var pool = t.policy().connectionPool();
+        if (pool == null || pool.tcp() == null || pool.tcp().connectTimeout() == null) {
+            return 0;
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, pool.tcp().connectTimeout().toMillis()));
+    }
+
+    /** The request for one try: to the chosen endpoint, with the route's rewrites and header operations. */
+    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t) {
+        HttpUrl url = original.url();
+        HttpUrl.Builder u = url.newBuilder().host(t.address).port(t.port);
+        String path = call.path();
+        if (!path.equals(url.encodedPath())) {
+            u.encodedPath(path);
+        }
+        Request.Builder b = original.newBuilder().url(u.build());
+        b.header("Host", call.authority());
+        apply(b, call.plan().requestHeaders);
+        Target target = call.target();
+        if (target != null) {
+            apply(b, target.requestHeaders);
+        }
+        return b.build();
+    }
+
+    private static void apply(Request.Builder b, HeaderOps ops) {
+        if (ops.isEmpty()) {
+            return;
+        }
+        for (String name : ops.remove) {
+            b.removeHeader(name);
+        }
+        for (int i = 0; i < ops.setNames.length; i++) {
+            b.header(ops.setNames[i], ops.setValues[i]);
+        }
+        for (int i = 0; i < ops.addNames.length; i++) {
+            b.addHeader(ops.addNames[i], ops.addValues[i]);
+        }
+    }
+
+    private static void apply(Response.Builder b, HeaderOps ops) {
+        if (ops.isEmpty()) {
+            return;
+        }
+        for (String name : ops.remove) {
+            b.removeHeader(name);
+        }
+        for (int i = 0; i < ops.setNames.length; i++) {
+            b.header(ops.setNames[i], ops.setValues[i]);
+        }
+        for (int i = 0; i < ops.addNames.length; i++) {
+            b.addHeader(ops.addNames[i], ops.addValues[i]);
+        }
+    }
+
+    /** The caller's response: response header operations, flags, a generated hash cookie; releases the try on close. */
+    private static Response finish(Response response, MeshCall call, MeshCall.Try t) {
+        Response.Builder b = response.newBuilder();
+        apply(b, call.plan().responseHeaders);
+        Target target = call.target();
+        if (target != null) {
+            apply(b, target.responseHeaders);
+        }
+        if (call.flags() != 0) {
+            b.header(FLAGS_HEADER, ResponseFlag.format(call.flags()));
+        }
+        String cookie = call.setCookieHeader();
+        if (cookie != null) {
+            b.addHeader("Set-Cookie", cookie);
+        }
+        ResponseBody body = response.body();
+        b.body(new ReleasingBody(body, t));
+        return b.build();
+    }
+
+    /** A locally generated answer, as Envoy's local replies: status, text body, response flags. */
+    private static Response local(Request request, MeshCall call, int status, String text, byte[] bytes) {
+        byte[] content = bytes != null ? bytes : text == null ? new byte[0]
+                : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Response.Builder b = new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(status)
+                .message(reason(status))
+                .body(ResponseBody.create(content, content.length == 0 && bytes == null ? null : TEXT));
+        b.header(FLAGS_HEADER, ResponseFlag.format(call.flags()));
+        if (status != 404 || call.plan().status != RouteStatus.NO_ROUTE) {
+            apply(b, call.plan().responseHeaders);
+        }
+        return b.build();
+    }
+
+    private static Response abort(Request request, MeshCall call, FaultSpec fault) {
+        if (fault.abortHttpStatus != 0) {
+            return local(request, call, fault.abortHttpStatus, "fault filter abort", null);
+        }
+        return new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK")
+                .header("content-type", "application/grpc")
+                .header("grpc-status", Integer.toString(fault.abortGrpcStatus))
+                .header("grpc-message", "fault filter abort")
+                .header(FLAGS_HEADER, ResponseFlag.format(call.flags()))
+                .body(ResponseBody.create(new byte[0], GRPC)).build();
+    }
+
+    private static int grpcStatus(Response response) {
+        String s = response.header("grpc-status");
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** How a try failed, in the retry policy's terms. */
+    static TryFailure classify(IOException e) {
+        if (e instanceof SSLException) {
+            return TryFailure.TLS_FAILURE;
+        }
+        if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException) {
+            return TryFailure.CONNECT_FAILURE;
+        }
+        if (e instanceof SocketTimeoutException) {
+            String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+            return m.contains("connect") ? TryFailure.CONNECT_FAILURE : TryFailure.TIMEOUT;
+        }
+        if (e instanceof StreamResetException && ((StreamResetException) e).errorCode == ErrorCode.REFUSED_STREAM) {
+            return TryFailure.REFUSED_STREAM;
+        }
+        if (e instanceof InterruptedIOException && "timeout".equals(e.getMessage())) {
+            return TryFailure.TIMEOUT;
+        }
+        return TryFailure.RESET;
+    }
+
+    /** Waits {@code nanos} (fault delay, back-off), giving up early when the call is canceled. */
+    private static void pause(Chain chain, long nanos) throws IOException {
+        long end = System.nanoTime() + nanos;
+        try {
+            long left;
+            while ((left = end - System.nanoTime()) > 0) {
+                if (chain.call().isCanceled()) {
+                    throw new IOException("Canceled");
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a fault delay or retry back-off");
+        }
+    }
+
+    private static String reason(int status) {
+        switch (status) {
+            case 200:
+                return "OK";
+            case 301:
+                return "Moved Permanently";
+            case 302:
+                return "Found";
+            case 303:
+                return "See Other";
+            case 307:
+                return "Temporary Redirect";
+            case 308:
+                return "Permanent Redirect";
+            case 400:
+                return "Bad Request";
+            case 403:
+                return "Forbidden";
+            case 404:
+                return "Not Found";
+            case 429:
+                return "Too Many Requests";
+            case 500:
+                return "Internal Server Error";
+            case 502:
+                return "Bad Gateway";
+            case 503:
+                return "Service Unavailable";
+            case 504:
+                return "Gateway Timeout";
+            default:
+                return "";
+        }
+    }
+
+    /** A response body that gives back the try's permits when it is closed. */
+    private static final class ReleasingBody extends ResponseBody {
+        private final ResponseBody delegate;
+        private final BufferedSource source;
+
+        ReleasingBody(ResponseBody delegate, MeshCall.Try t) {
+            this.delegate = delegate;
+            this.source = Okio.buffer(new ForwardingSource(delegate.source()) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        t.release();
+                    }
+                }
+            });
+        }
+
+        @Override
+        public MediaType contentType() {
+            return delegate.contentType();
+        }
+
+        @Override
+        public long contentLength() {
+            return delegate.contentLength();
+        }
+
+        @Override
+        public BufferedSource source() {
+            return source;
+        }
+    }
+
+}
