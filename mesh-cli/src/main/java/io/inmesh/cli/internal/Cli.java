@@ -15,7 +15,7 @@ import java.util.Set;
 public final class Cli {
 
     /** Commands planned but not built yet; named so that a user gets a clearer answer than "unknown command". */
-    private static final Set<String> PLANNED = Set.of("explain", "authorize", "ca");
+    private static final Set<String> PLANNED = Set.of("authorize", "ca");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -64,10 +64,11 @@ public final class Cli {
         List<String> rest = args.subList(1, args.size());
         switch (command) {
             case "-h", "--help", "help" -> {
-                if (command.equals("help") && rest.size() == 1 && rest.get(0).equals("validate")) {
-                    out.print(Usage.VALIDATE);
-                } else {
-                    out.print(Usage.MAIN);
+                String topic = command.equals("help") && rest.size() == 1 ? rest.get(0) : "";
+                switch (topic) {
+                    case "validate" -> out.print(Usage.VALIDATE);
+                    case "explain" -> out.print(Usage.EXPLAIN);
+                    default -> out.print(Usage.MAIN);
                 }
                 return ExitCode.OK;
             }
@@ -78,6 +79,14 @@ public final class Cli {
                     return ExitCode.OK;
                 }
                 return new ValidateCommand(out, err).run(options);
+            }
+            case "explain" -> {
+                ExplainOptions options = ExplainOptions.parse(rest);
+                if (options.help()) {
+                    out.print(Usage.EXPLAIN);
+                    return ExitCode.OK;
+                }
+                return new ExplainCommand(out, err).run(options);
             }
             default -> {
                 if (PLANNED.contains(command)) {

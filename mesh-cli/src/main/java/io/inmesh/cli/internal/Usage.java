@@ -27,11 +27,14 @@ final class Usage {
 
             Commands:
               validate   read and validate configuration files and directories
+              explain    show how the mesh routes one request: route, destinations,
+                         retries, faults, mirrors, traffic policy and endpoints
 
             Options:
               -h, --help  show this help
 
-            Run 'mesh validate --help' for the options of a command.
+            Run 'mesh validate --help' (or 'mesh help explain') for the options of a
+            command.
 
             """ + EXIT_CODES;
 
@@ -64,4 +67,79 @@ final class Usage {
                       usage or I/O problem
 
             """ + EXIT_CODES;
+
+    static final String EXPLAIN = """
+            Usage: mesh explain --config PATH [--config PATH]... [--namespace NS]
+                                [--source-labels K=V,K=V] [-H 'Name: value']... [--json]
+                                [--] METHOD URL
+
+            Shows how the mesh routes one request from one caller: the VirtualService
+            and rule that match, the destinations with their weights, the timeout,
+            retries, fault injection and mirrors of the rule, and for each destination
+            the DestinationRule policy in force and the endpoints it reaches.
+            The configuration is read as 'mesh validate' reads it; when it has errors,
+            they are printed as 'mesh validate' prints them and nothing is explained.
+
+            Arguments:
+              METHOD  the HTTP method, such as GET
+              URL     an absolute http:// or https:// URL, as the caller sends it:
+                      http://reviews:9080/reviews/1 (a short host is completed in the
+                      caller's namespace: reviews.NS.svc.cluster.local)
+
+            Options:
+                  --config PATH          a configuration file or directory (directories
+                                         are read recursively: *.yaml and *.yml); repeat
+                                         for several; at least one is required
+              -n, --namespace NS         the caller's namespace (default: default)
+                  --source-labels K=V,.. the caller's labels, for sourceLabels matches
+              -H, --header 'Name: value' a request header; repeat for several (the first
+                                         of a repeated name counts)
+                  --json                 print one JSON object on stdout instead of text
+              -h, --help                 show this help
+                  --                     end of options: METHOD and URL follow
+            Options taking a value also accept --option=value.
+
+            Status:
+              ROUTED           a rule matched and routes to the destinations shown
+              PASSTHROUGH      no VirtualService applies: the request goes to the host
+              NO_ROUTE         VirtualServices apply but no rule matched: 404 (NR)
+              REDIRECT         the rule answers with a redirect
+              DIRECT_RESPONSE  the rule answers with a fixed response
+
+            JSON (--json), keys in this order:
+              {"host": FQDN, "virtualService": "NS/NAME"|null, "status": STATUS,
+               "route": {"index", "name"}|null,
+               "destinations": [{"host", "subset", "port", "weight", "share" (0..1),
+                 "undefinedSubset", "endpoints": [{"address", "port", "labels",
+                 "serviceAccount", "weight"}]|null (not in the registry: DNS)}],
+               "timeoutMs": N|null, "retries": {"attempts", "perTryTimeoutMs",
+                 "retryOn", "retriableStatusCodes", "retryIgnorePreviousHosts",
+                 "backoffMs", "default"}|null (null: nothing is sent upstream),
+               "fault": {"delay": {"fixedDelayMs", "percentage"}|null,
+                 "abort": {"httpStatus", "grpcStatus", "percentage"}|null}|null,
+               "mirrors": [{"host", "subset", "percentage", "port",
+                 "undefinedSubset"}],
+               "trafficPolicy": [one per destination: {"host", "subset", "port",
+                 "destinationRule", "subsetLabels", "loadBalancer", "connectionPool",
+                 "outlierDetection", "tls", "retryBudget"}],
+               "port": N, "caller": {"namespace", "labels"}, "rewrite", "redirect",
+               "directResponse": {...}|null, "notes": [TEXT]}
+              Durations are in milliseconds. In trafficPolicy, Istio's defaults are
+              filled in; null means none or unlimited (a connection pool limit, no
+              outlier detection, auto mTLS, no retry budget).
+
+            Output:
+              stdout  the explanation, or the diagnostics of an invalid configuration
+                      (with --json: mesh validate's JSON object)
+              stderr  warnings about the configuration, usage and I/O problems
+
+            Exit codes:
+              0  the request was explained (whatever its status)
+              1  the configuration has at least one error: nothing explained
+              2  a usage problem (a missing or bad METHOD, URL, -H header, label pair
+                 or namespace, an unknown option, no --config) or an I/O problem (a
+                 path that does not exist or cannot be read); one line on stderr
+              3  an internal error: a bug in InMesh; a stack trace is printed on stderr,
+                 please report it
+            """;
 }

@@ -97,8 +97,8 @@ class CliTest {
 
     @Test
     void ioReasonsReadLikeTheShell() {
-        assertThat(ValidateCommand.describe(new NoSuchFileException("x"))).isEqualTo("no such file or directory");
-        assertThat(ValidateCommand.describe(new AccessDeniedException("x"))).isEqualTo("permission denied");
+        assertThat(ConfigPaths.describe(new NoSuchFileException("x"))).isEqualTo("no such file or directory");
+        assertThat(ConfigPaths.describe(new AccessDeniedException("x"))).isEqualTo("permission denied");
     }
 
     @Test
