@@ -115,7 +115,8 @@ record Explanation(String method, String url, Workload caller, RouteDecision dec
         try {
             policy = DestinationPolicy.resolve(snapshot, caller.namespace(), s.host(), s.subset(), port);
         } catch (DestinationPolicy.UndefinedSubsetException e) {
-            notes.add("undefined subset: " + e.getMessage() + "; requests routed to it fail with 503");
+            notes.add("undefined subset: " + e.getMessage()
+                    + "; requests routed to it fail with 503 (response flag NC: no cluster)");
             return new Destination(s, port, rule, null, e.getMessage(), known, List.of());
         }
         List<Endpoint> all = registry.endpoints(s.host(), port);

@@ -499,7 +499,7 @@ class ExplainCommandTest {
         assertThat(policy.get("loadBalancer").isNull()).isTrue();
         assertThat(root.get("notes").get(0).stringValue()).isEqualTo("undefined subset: subset v4 of"
                 + " reviews.default.svc.cluster.local is not defined in DestinationRule default/reviews; requests"
-                + " routed to it fail with 503");
+                + " routed to it fail with 503 (response flag NC: no cluster)");
     }
 
     @Test

@@ -216,7 +216,7 @@ public final class Validator {
                 var route = Checks.list(h.route());
                 for (int j = 0; j < route.size(); j++) {
                     subsetDefined(route.get(j).destination(), p + ".route[" + j + "].destination", ns, subsetsByHost,
-                            wildcardSubsets, r, "requests routed here fail with 503 (no healthy upstream)");
+                            wildcardSubsets, r, "requests routed here fail with 503 (response flag NC: no cluster)");
                 }
                 subsetDefined(h.mirror(), p + ".mirror", ns, subsetsByHost, wildcardSubsets, r,
                         "mirrored copies go nowhere");

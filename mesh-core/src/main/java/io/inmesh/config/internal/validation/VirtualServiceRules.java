@@ -33,11 +33,44 @@ final class VirtualServiceRules {
             "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
             "DATA_LOSS", "UNAUTHENTICATED");
 
+    private static void sticky(VirtualService vs, Report r) {
+        var annotations = vs.metadata().annotations();
+        String value = annotations == null ? null : annotations.get(STICKY_ANNOTATION);
+        if (value == null) {
+            return;
+        }
+        String path = "metadata.annotations[" + STICKY_ANNOTATION + "]";
+        String v = value.trim();
+        String name = v.startsWith("header:") ? v.substring(7).trim() : v.startsWith("cookie:") ? v.substring(7).trim()
+                : v;
+        if (name.isEmpty() || !TOKEN.matcher(name).matches()) {
+            r.error(path, "sticky canary key " + q(value) + " is not valid: expected header:NAME or cookie:NAME, NAME"
+                    + " being a header or cookie name (letters, digits, -, _ ...)");
+            return;
+        }
+        boolean split = false;
+        for (var h : list(vs.spec().http())) {
+            if (h.route() != null && h.route().size() > 1) {
+                split = true;
+                break;
+            }
+        }
+        if (!split) {
+            r.warning(path, "no http rule has more than one weighted destination, so the sticky canary has nothing"
+                    + " to pin");
+        }
+    }
+
     static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
             "TRACE", "PATCH");
 
+    /** InMesh's sticky-canary annotation (see the README): {@code header:NAME} or {@code cookie:NAME}. */
+    static final String STICKY_ANNOTATION = "inmesh.io/sticky-canary";
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
     static void validate(VirtualService vs, Report r) {
         VirtualService.Spec s = vs.spec();
+        sticky(vs, r);
         boolean delegate = s.hosts() == null || s.hosts().isEmpty();
         if (delegate) {
             if (s.gateways() != null && !s.gateways().isEmpty()) {
