@@ -375,10 +375,11 @@ class MeshOkHttpTest {
                       response: {add: {x-served-by: mesh}}
                     route: [{destination: {host: reviews}}]
                 """);
-        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder().followRedirects(false), mesh).build();
         try (Response r = get(client, "http://reviews:9080/old/page?x=1")) {
             assertThat(r.code()).isEqualTo(301);
             assertThat(r.header("Location")).isEqualTo("http://example.org/new?x=1");
+            assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isNull();
         }
         assertThat(body(client, "http://reviews:9080/health")).isEqualTo("healthy");
         try (Response r = get(client, "http://reviews:9080/api/v1/items?id=3", "x-secret", "s")) {
@@ -391,6 +392,74 @@ class MeshOkHttpTest {
         assertThat(seen.getHeaders().get("x-mesh")).isEqualTo("yes");
         assertThat(seen.getHeaders().get("x-secret")).isNull();
         assertThat(b.get("v1").count.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aRedirectTheMeshAnswersIsFollowedThroughTheMeshWhenTheClientFollowsRedirects() throws Exception {
+        Backends b = backends("v1", "v2");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /old}}]
+                    redirect: {uri: /new, redirectCode: 308}
+                  - match: [{uri: {prefix: /new}}]
+                    route: [{destination: {host: reviews, subset: v2}}]
+                  - route: [{destination: {host: reviews, subset: v1}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/old?a=1")
+                .post(okhttp3.RequestBody.create("body", okhttp3.MediaType.get("text/plain"))).build()).execute()) {
+            assertThat(r.code()).isEqualTo(200);
+            assertThat(r.body().string()).isEqualTo("v2");
+            assertThat(r.priorResponse()).isNull();
+        }
+        var seen = b.get("v2").requests.get(0);
+        assertThat(seen.getMethod()).as("308 keeps the method and body").isEqualTo("POST");
+        assertThat(seen.getTarget()).isEqualTo("/new?a=1");
+        assertThat(seen.getBody().utf8()).isEqualTo("body");
+        assertThat(b.get("v1").count.get()).isZero();
+    }
+
+    @Test
+    void anHttpsCallToARegisteredEndpointVerifiesTheServiceNameNotTheEndpointAddress() throws Exception {
+        okhttp3.tls.HeldCertificate root = new okhttp3.tls.HeldCertificate.Builder().certificateAuthority(0)
+                .commonName("test root").build();
+        okhttp3.tls.HeldCertificate server = new okhttp3.tls.HeldCertificate.Builder().signedBy(root)
+                .addSubjectAlternativeName("api.example.com").build();
+        okhttp3.tls.HandshakeCertificates serverCerts = new okhttp3.tls.HandshakeCertificates.Builder()
+                .heldCertificate(server, root.certificate()).build();
+        okhttp3.tls.HandshakeCertificates clientCerts = new okhttp3.tls.HandshakeCertificates.Builder()
+                .addTrustedCertificate(root.certificate()).build();
+        Backends b = backends("v1");
+        var backend = b.get("v1");
+        backend.server.close();
+        mockwebserver3.MockWebServer tlsServer = new mockwebserver3.MockWebServer();
+        closeables.add(tlsServer);
+        tlsServer.useHttps(serverCerts.sslSocketFactory());
+        tlsServer.enqueue(new MockResponse.Builder().code(200).body("secure").build());
+        tlsServer.start(java.net.InetAddress.getLoopbackAddress(), 0);
+        Mesh mesh = mesh("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api}
+                spec:
+                  hosts: [api.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 443, name: https, protocol: HTTPS}]
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {https: %d}}
+                """.formatted(tlsServer.getPort()));
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
+                .sslSocketFactory(clientCerts.sslSocketFactory(), clientCerts.trustManager()), mesh).build();
+        assertThat(body(client, "https://api.example.com/hello")).isEqualTo("secure");
+        var seen = tlsServer.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(seen.getHandshakeServerNames()).containsExactly("api.example.com");
+        assertThat(seen.getUrl().host()).as("the authority sent").isEqualTo("api.example.com");
     }
 
     @Test

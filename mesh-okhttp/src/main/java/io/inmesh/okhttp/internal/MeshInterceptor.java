@@ -18,6 +18,9 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -45,15 +48,64 @@ public final class MeshInterceptor implements Interceptor {
 
     private final Mesh mesh;
     private final Mirrors mirrors;
+    private final Map<String, Dns> dnsByAddress = new ConcurrentHashMap<>();
 
     public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
         this.mesh = mesh;
         this.mirrors = mirrors;
     }
 
+    /** OkHttp's own bound on follow-ups. */
+    private static final int MAX_FOLLOW_UPS = 20;
+
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
+        for (int followUps = 0; ; followUps++) {
+            Response response = route(chain, request);
+            // a local reply carries the caller's request itself; an upstream response carries the try's request
+            Request next = response.request() == request && followUps < MAX_FOLLOW_UPS
+                    ? meshRedirect(chain, response) : null;
+            if (next == null) {
+                return response;
+            }
+            response.close();
+            request = next;
+        }
+    }
+
+    /**
+     * The follow-up of a redirect the mesh itself answered (a VirtualService {@code redirect}), when the client
+     * follows redirects: a sidecar returns the redirect to the application's client, which follows it through the
+     * sidecar again, so the follow-up is routed by the mesh too. OkHttp's rules: 307 and 308 keep the method and
+     * body, the others become GET (HEAD stays HEAD); a change of scheme needs {@code followSslRedirects}.
+     */
+    private static Request meshRedirect(Chain chain, Response response) {
+        if (!response.isRedirect() || !chain.getFollowRedirects()) {
+            return null;
+        }
+        String location = response.header("Location");
+        HttpUrl url = location == null ? null : response.request().url().resolve(location);
+        if (url == null) {
+            return null;
+        }
+        Request request = response.request();
+        if (!url.scheme().equals(request.url().scheme()) && !chain.getFollowSslRedirects()) {
+            return null;
+        }
+        Request.Builder b = request.newBuilder().url(url).removeHeader("Host");
+        int code = response.code();
+        if (code != 307 && code != 308 && !"HEAD".equals(request.method())) {
+            b.method("GET", null).removeHeader("Content-Type").removeHeader("Content-Length")
+                    .removeHeader("Transfer-Encoding");
+        }
+        if (!url.host().equals(request.url().host())) {
+            b.removeHeader("Authorization");
+        }
+        return b.build();
+    }
+
+    private Response route(Chain chain, Request request) throws IOException {
         OkHttpRequestView view = new OkHttpRequestView(request);
         Mirrors.Copy copy = request.tag(Mirrors.Copy.class);
         MeshCall call = copy != null ? copy.call() : mesh.traffic().start(view);
@@ -89,8 +141,9 @@ public final class MeshInterceptor implements Interceptor {
             if (t == null) {
                 return local(request, call, call.failureStatus(), call.failureDetail(), null);
             }
-            Request tryRequest = tryRequest(request, call, t);
-            Chain c = base;
+            boolean tls = request.isHttps() && !t.address.equals(request.url().host());
+            Request tryRequest = tryRequest(request, call, t, tls);
+            Chain c = tls ? base.withDns(dnsFor(t.address)) : base;
             int tryMs = t.timeoutNanos <= 0 ? 0
                     : (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(t.timeoutNanos)));
             int connectMs = connectTimeoutMillis(t);
@@ -136,6 +189,25 @@ public final class MeshInterceptor implements Interceptor {
         }
     }
 
+    /**
+     * For an {@code https} URL sent to a chosen endpoint: the URL keeps its host (TLS verifies the server's name
+     * against it) and DNS answers with the endpoint's address. One {@link Dns} per address, so that OkHttp's
+     * connection pool, which tells addresses apart by their Dns, reuses connections.
+     */
+    private Dns dnsFor(String address) {
+        Dns dns = dnsByAddress.get(address);
+        if (dns == null) {
+            dns = hostname -> Dns.SYSTEM.lookup(address);
+            if (dnsByAddress.size() < 4096) {
+                Dns prev = dnsByAddress.putIfAbsent(address, dns);
+                if (prev != null) {
+                    dns = prev;
+                }
+            }
+        }
+        return dns;
+    }
+
     private static int connectTimeoutMillis(MeshCall.Try t) {
         var pool = t.policy().connectionPool();
         if (pool == null || pool.tcp() == null || pool.tcp().connectTimeout() == null) {
@@ -145,9 +217,12 @@ public final class MeshInterceptor implements Interceptor {
     }
 
     /** The request for one try: to the chosen endpoint, with the route's rewrites and header operations. */
-    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t) {
+    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, boolean keepHost) {
         HttpUrl url = original.url();
-        HttpUrl.Builder u = url.newBuilder().host(t.address).port(t.port);
+        HttpUrl.Builder u = url.newBuilder().port(t.port);
+        if (!keepHost) {
+            u.host(t.address);
+        }
         String path = call.path();
         if (!path.equals(url.encodedPath())) {
             u.encodedPath(path);
@@ -219,7 +294,9 @@ public final class MeshInterceptor implements Interceptor {
         Response.Builder b = new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(status)
                 .message(reason(status))
                 .body(ResponseBody.create(content, content.length == 0 && bytes == null ? null : TEXT));
-        b.header(FLAGS_HEADER, ResponseFlag.format(call.flags()));
+        if (call.flags() != 0) {
+            b.header(FLAGS_HEADER, ResponseFlag.format(call.flags()));
+        }
         if (status != 404 || call.plan().status != RouteStatus.NO_ROUTE) {
             apply(b, call.plan().responseHeaders);
         }
