@@ -1,6 +1,7 @@
 package io.inmesh.okhttp;
 
 import io.inmesh.Mesh;
+import io.inmesh.okhttp.internal.ConnectionLifetimes;
 import io.inmesh.okhttp.internal.MeshInterceptor;
 import io.inmesh.okhttp.internal.Mirrors;
 import java.util.Objects;
@@ -55,6 +56,7 @@ public final class MeshOkHttp {
         Objects.requireNonNull(mesh, "mesh");
         MirrorClient mirrorClient = new MirrorClient(mesh);
         builder.addInterceptor(new MeshInterceptor(mesh, mirrorClient.mirrors));
+        builder.addNetworkInterceptor(new ConnectionLifetimes());
         return builder;
     }
 
@@ -70,7 +72,8 @@ public final class MeshOkHttp {
                     synchronized (this) {
                         c = client;
                         if (c == null) {
-                            c = new OkHttpClient.Builder().addInterceptor(new MeshInterceptor(mesh, null)).build();
+                            c = new OkHttpClient.Builder().addInterceptor(new MeshInterceptor(mesh, null))
+                                    .addNetworkInterceptor(new ConnectionLifetimes()).build();
                             client = c;
                         }
                     }

@@ -194,4 +194,34 @@ class MeshOkHttpMoreTest {
             }
         }
     }
+
+    @Test
+    void connectionLifetimesFromTheDestinationRule() throws Exception {
+        try (Backends b = new Backends("v1")) {
+            try (Mesh mesh = Mesh.builder().workload(Workload.of("default"))
+                    .configFiles(files(b.serviceEntry("reviews"), b.serviceEntry("ratings")
+                            .replace("name: ratings", "name: ratings-se"), b.destinationRule("reviews", """
+                            connectionPool:
+                              http: {maxRequestsPerConnection: 2}
+                            """), b.destinationRule("ratings", """
+                            connectionPool:
+                              http: {idleTimeout: 100ms}
+                            """))).build()) {
+                OkHttpClient client = MeshOkHttp.newClient(mesh);
+                for (int i = 0; i < 6; i++) {
+                    client.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute().close();
+                }
+                var requests = b.get("v1").requests;
+                assertThat(requests.stream().map(r -> r.getConnectionIndex()).toList())
+                        .as("two requests per connection").containsExactly(0, 0, 1, 1, 2, 2);
+
+                client.newCall(new Request.Builder().url("http://ratings:9080/").build()).execute().close();
+                client.newCall(new Request.Builder().url("http://ratings:9080/").build()).execute().close();
+                Thread.sleep(1000); // well past the 100 ms idle timeout
+                client.newCall(new Request.Builder().url("http://ratings:9080/").build()).execute().close();
+                assertThat(requests.subList(6, 9).stream().map(r -> r.getConnectionIndex()).toList())
+                        .as("reused while fresh, closed once idle longer than idleTimeout").containsExactly(3, 3, 4);
+            }
+        }
+    }
 }

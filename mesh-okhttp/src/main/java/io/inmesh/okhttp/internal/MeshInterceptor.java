@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.ConnectionPool;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -49,6 +50,7 @@ public final class MeshInterceptor implements Interceptor {
     private final Mesh mesh;
     private final Mirrors mirrors;
     private final Map<String, Dns> dnsByAddress = new ConcurrentHashMap<>();
+    private final ConnectionLifetimes.Pools pools = new ConnectionLifetimes.Pools();
 
     public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
         this.mesh = mesh;
@@ -144,6 +146,14 @@ public final class MeshInterceptor implements Interceptor {
             boolean tls = request.isHttps() && !t.address.equals(request.url().host());
             Request tryRequest = tryRequest(request, call, t, tls);
             Chain c = tls ? base.withDns(dnsFor(t.address)) : base;
+            ConnectionPool pool = pools.poolFor(t.policy());
+            if (pool != null) {
+                c = c.withConnectionPool(pool);
+            }
+            ConnectionLifetimes.Limits limits = ConnectionLifetimes.Limits.of(t.policy());
+            if (limits != null) {
+                tryRequest = tryRequest.newBuilder().tag(ConnectionLifetimes.Limits.class, limits).build();
+            }
             int tryMs = t.timeoutNanos <= 0 ? 0
                     : (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(t.timeoutNanos)));
             int connectMs = connectTimeoutMillis(t);
