@@ -38,6 +38,8 @@ public final class Cluster {
     final RetryBudget retryBudget;
     private final Map<Endpoint, EndpointState> states = new ConcurrentHashMap<>();
     private volatile Members members = new Members(null, List.of());
+    /** The snapshot generation in which a route last bound this cluster (see {@link Clusters}). */
+    volatile long boundGeneration;
 
     Cluster(String host, String subset, int port, DestinationPolicy policy, LongSupplier nanoClock) {
         this.host = host;

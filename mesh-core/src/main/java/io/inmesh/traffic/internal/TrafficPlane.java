@@ -42,10 +42,16 @@ public final class TrafficPlane {
     }
 
     /** Compiles {@code snapshot} and makes it current. Off the request path. */
-    public void update(MeshSnapshot snapshot) {
+    public synchronized void update(MeshSnapshot snapshot) {
         EndpointRegistry fromConfig = EndpointRegistries.fromConfig(snapshot);
         EndpointRegistry registry = external == null ? fromConfig : EndpointRegistries.firstKnowing(external, fromConfig);
         state = new State(snapshot, Router.compile(snapshot, self, registry), registry);
+        clusters.nextGeneration();
+    }
+
+    /** Number of destinations with runtime state (for diagnostics and tests). */
+    public int clusterCount() {
+        return clusters.size();
     }
 
     /** The current state; null before the first snapshot. */

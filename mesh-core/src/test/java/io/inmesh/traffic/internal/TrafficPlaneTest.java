@@ -1,0 +1,126 @@
+package io.inmesh.traffic.internal;
+
+import static io.inmesh.traffic.TrafficFixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.Workload;
+import io.inmesh.config.MeshSnapshot;
+import io.inmesh.traffic.ResponseFlag;
+import io.inmesh.traffic.SimpleRequest;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class TrafficPlaneTest {
+    private static final String CONFIG = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews]
+              resolution: STATIC
+              ports: [{number: 9080, name: http}]
+              endpoints:
+              - {address: 10.0.0.1, labels: {version: v1}}
+              - {address: 10.0.0.2, labels: {version: v2}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              subsets:
+              - {name: v1, labels: {version: v1}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews]
+              http:
+              - match: [{uri: {prefix: /v1}}]
+                route: [{destination: {host: reviews, subset: v1}}]
+              - match: [{uri: {prefix: /missing}}]
+                route: [{destination: {host: reviews, subset: v9}}]
+              - match: [{uri: {prefix: /external}}]
+                route: [{destination: {host: external.example.org, subset: v1}}]
+              - timeout: 1s
+                route: [{destination: {host: reviews}}]
+            """;
+
+    private final AtomicLong now = new AtomicLong();
+
+    private TrafficPlane plane(MeshSnapshot s) {
+        TrafficPlane p = new TrafficPlane(Workload.of("default"), null, now::get, new Random(5));
+        p.update(s);
+        return p;
+    }
+
+    @Test
+    void triesGoToTheSubsetsEndpointsAndUndefinedSubsetsAreNoCluster() {
+        TrafficPlane plane = plane(snapshot(CONFIG));
+        MeshCall v1 = plane.start(SimpleRequest.of("GET", "http://reviews:9080/v1/x"));
+        MeshCall.Try t = v1.nextTry();
+        assertThat(t.address).isEqualTo("10.0.0.1");
+        assertThat(t.port).as("no port mapping: the service port").isEqualTo(9080);
+        assertThat(v1.onResponse(t, 200, -1, false, true)).isEqualTo(MeshCall.Next.RETURN);
+        t.release();
+
+        MeshCall missing = plane.start(SimpleRequest.of("GET", "http://reviews:9080/missing"));
+        assertThat(missing.nextTry()).isNull();
+        assertThat(missing.failureStatus()).isEqualTo(503);
+        assertThat(missing.flags()).isEqualTo(ResponseFlag.NC.bit());
+        assertThat(missing.failureDetail()).contains("subset v9").contains("default/reviews");
+
+        MeshCall external = plane.start(SimpleRequest.of("GET", "http://reviews:9080/external"));
+        assertThat(external.nextTry()).isNull();
+        assertThat(external.flags()).isEqualTo(ResponseFlag.NC.bit());
+    }
+
+    @Test
+    void theOverallTimeoutEndsTheRequestWithUT() {
+        TrafficPlane plane = plane(snapshot(CONFIG));
+        MeshCall call = plane.start(SimpleRequest.of("GET", "http://reviews:9080/"));
+        MeshCall.Try t = call.nextTry();
+        assertThat(t.timeoutNanos).isEqualTo(1_000_000_000L);
+        now.addAndGet(2_000_000_000L);
+        t.release();
+        assertThat(call.onFailure(t, TryFailure.TIMEOUT, true)).isEqualTo(MeshCall.Next.FAIL);
+        assertThat(call.failureStatus()).isEqualTo(504);
+        assertThat(ResponseFlag.format(call.flags())).isEqualTo("UT");
+    }
+
+    @Test
+    void connectFailuresAreRetriedOnAnotherEndpointWithBackOff() {
+        TrafficPlane plane = plane(snapshot(CONFIG));
+        MeshCall call = plane.start(SimpleRequest.of("GET", "http://reviews:9080/"));
+        MeshCall.Try first = call.nextTry();
+        first.release();
+        assertThat(call.onFailure(first, TryFailure.CONNECT_FAILURE, true)).isEqualTo(MeshCall.Next.RETRY);
+        assertThat(call.backoffNanos()).isBetween(0L, 25_000_000L);
+        MeshCall.Try second = call.nextTry();
+        assertThat(second.address).as("previous host avoided").isNotEqualTo(first.address);
+        second.release();
+        assertThat(call.onFailure(second, TryFailure.CONNECT_FAILURE, true)).isEqualTo(MeshCall.Next.RETRY);
+        MeshCall.Try third = call.nextTry();
+        third.release();
+        assertThat(call.onFailure(third, TryFailure.CONNECT_FAILURE, true)).isEqualTo(MeshCall.Next.FAIL);
+        assertThat(call.failureStatus()).isEqualTo(503);
+        assertThat(ResponseFlag.format(call.flags())).isEqualTo("UF,URX");
+        assertThat(call.tries()).isEqualTo(3);
+    }
+
+    @Test
+    void clustersNotBoundForTwoSnapshotsAreForgotten() {
+        MeshSnapshot s = snapshot(CONFIG);
+        TrafficPlane plane = plane(s);
+        plane.start(SimpleRequest.of("GET", "http://reviews:9080/v1")).nextTry().release();
+        plane.start(SimpleRequest.of("GET", "http://reviews:9080/")).nextTry().release();
+        assertThat(plane.clusterCount()).isEqualTo(2);
+        plane.update(s);
+        assertThat(plane.clusterCount()).as("bound under the previous snapshot: kept").isEqualTo(2);
+        plane.start(SimpleRequest.of("GET", "http://reviews:9080/")).nextTry().release();
+        plane.update(s);
+        assertThat(plane.clusterCount()).as("only the one bound since").isEqualTo(1);
+    }
+}
