@@ -120,6 +120,11 @@ record Explanation(String method, String url, Workload caller, RouteDecision dec
             return new Destination(s, port, rule, null, e.getMessage(), known, List.of());
         }
         List<Endpoint> all = registry.endpoints(s.host(), port);
+        if (all == null && s.subset() != null) {
+            notes.add("subset " + s.subset() + " of " + s.host() + ":" + port + " cannot be selected: no endpoint"
+                    + " registry knows the host's endpoints, so there are no labels to select by (declare them in a"
+                    + " ServiceEntry); requests routed to it fail with 503 (response flag NC: no cluster)");
+        }
         List<Endpoint> reached = all;
         if (all != null && policy.subsetLabels() != null) {
             reached = new ArrayList<>();

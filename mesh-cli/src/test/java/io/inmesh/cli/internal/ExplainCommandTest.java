@@ -578,7 +578,9 @@ class ExplainCommandTest {
                 "Retries:         3 retries on gateway-error,409, per try timeout 500ms\n",
                 "Fault:           delay 2s for 10% of requests; abort with gRPC UNAVAILABLE for 0.5% of requests\n",
                 "Mirrors:\n  reviews.shop.svc.cluster.local:80 subset v3, 25% of requests (undefined subset: see Notes)\n",
-                "Notes:\n  - undefined subset: subset v3 of reviews.shop.svc.cluster.local");
+                "Notes:\n  - subset v1 of reviews.shop.svc.cluster.local:80 cannot be selected: no endpoint registry"
+                        + " knows the host's endpoints",
+                "  - undefined subset: subset v3 of reviews.shop.svc.cluster.local");
     }
 
     @Test
