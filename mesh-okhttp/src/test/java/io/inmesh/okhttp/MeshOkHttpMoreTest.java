@@ -224,4 +224,40 @@ class MeshOkHttpMoreTest {
             }
         }
     }
+
+    @Test
+    void okHttpsOwnRetryDoesNotMultiplyTries() throws Exception {
+        try (Backends b = new Backends("v1")) {
+            b.get("v1").answer = r -> new MockResponse.Builder().onResponseStart(
+                    new mockwebserver3.SocketEffect.CloseSocket()).build();
+            String vs = """
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: reviews}
+                    spec:
+                      hosts: [reviews]
+                      http:
+                      - match: [{uri: {prefix: /reset}}]
+                        retries: {attempts: 2, retryOn: reset}
+                        route: [{destination: {host: reviews}}]
+                      - route: [{destination: {host: reviews}}]
+                    """;
+            try (Mesh mesh = Mesh.builder().workload(Workload.of("default"))
+                    .configFiles(files(b.serviceEntry("reviews"), vs)).build()) {
+                OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder().retryOnConnectionFailure(true),
+                        mesh).build();
+                try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute()) {
+                    assertThat(r.code()).isEqualTo(503);
+                    assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UC");
+                }
+                assertThat(b.get("v1").count.get()).as("the default policy does not retry a reset").isEqualTo(1);
+                try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/reset").build())
+                        .execute()) {
+                    assertThat(r.code()).isEqualTo(503);
+                    assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("URX,UC");
+                }
+                assertThat(b.get("v1").count.get()).as("1 + attempts, no more").isEqualTo(4);
+            }
+        }
+    }
 }
