@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the config-plane measurements: JMH compile benchmark, retained heap, reload latency.
+# Runs the config-plane measurements (JMH compile benchmark, retained heap, reload latency) and the request-path
+# decision core (JMH route selection, allocation check).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -7,6 +8,10 @@ mvn -B -ntp -q -DskipTests install -pl mesh-core,benchmarks -am
 jar=benchmarks/target/benchmarks.jar
 echo "== JMH: parse+validate and compile (ms/op)"
 java -jar "$jar" ConfigCompileBenchmark -rf json -rff benchmarks/target/jmh-config.json
+echo "== JMH: route selection (ns/op, B/op)"
+java -jar "$jar" RouteSelectionBenchmark -prof gc -wi 3 -i 5 -f 1 -w 1s -r 1s -rf json -rff benchmarks/target/jmh-route.json
+echo "== allocation check (bytes per op, 100 rules)"
+java -cp "$jar" io.inmesh.benchmarks.AllocationCheck 100 2>/dev/null
 echo "== retained heap"
 java -Xms2g -Xmx2g -XX:+UseSerialGC -cp "$jar" io.inmesh.benchmarks.SnapshotHeap 100 1000 10000 2>/dev/null
 echo "== reload latency (change on disk -> new snapshot serving)"
