@@ -23,6 +23,11 @@ public final class Cluster {
     /** How many times a pick may be repeated to avoid endpoints already tried (Istio's host selection attempts). */
     static final int HOST_SELECTION_ATTEMPTS = 5;
 
+    /** Endpoints a retry should avoid (those already tried). */
+    public interface Avoid {
+        boolean avoids(EndpointState s);
+    }
+
     private record Members(List<Endpoint> source, List<EndpointState> all) {
     }
 
@@ -83,30 +88,20 @@ public final class Cluster {
     }
 
     /**
-     * Chooses an endpoint among {@code all} that outlier detection has not ejected, avoiding those in
-     * {@code avoid[0..avoidCount)} when it can. Null when none is healthy.
+     * Chooses an endpoint among {@code all} that outlier detection has not ejected, avoiding those {@code avoid}
+     * names (null: none) when it can within {@link #HOST_SELECTION_ATTEMPTS} picks. Null when none is healthy.
      */
-    public EndpointState choose(List<EndpointState> all, EndpointState[] avoid, int avoidCount, long hash,
-                                RandomGenerator random) {
+    public EndpointState choose(List<EndpointState> all, Avoid avoid, long hash, RandomGenerator random) {
         List<EndpointState> healthy = outlier.healthy(all, EndpointState::health);
         if (healthy.isEmpty()) {
             return null;
         }
         EndpointState chosen = healthy.get(loadBalancer.pick(healthy, hash, random));
-        for (int attempt = 1; attempt < HOST_SELECTION_ATTEMPTS && contains(avoid, avoidCount, chosen); attempt++) {
+        for (int attempt = 1; avoid != null && attempt < HOST_SELECTION_ATTEMPTS && avoid.avoids(chosen); attempt++) {
             long h = hash == LoadBalancer.NO_HASH ? hash : io.inmesh.traffic.internal.lb.Hashing.mix(hash + attempt);
             chosen = healthy.get(loadBalancer.pick(healthy, h, random));
         }
         return chosen;
-    }
-
-    private static boolean contains(EndpointState[] avoid, int count, EndpointState s) {
-        for (int i = 0; i < count; i++) {
-            if (avoid[i] == s) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Number of endpoints in the cluster as last seen. */

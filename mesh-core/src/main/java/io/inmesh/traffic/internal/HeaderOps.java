@@ -42,17 +42,23 @@ public final class HeaderOps {
         String[] sv = new String[set.size()];
         int i = 0;
         for (var e : set.entrySet()) {
-            sn[i] = e.getKey().toLowerCase(Locale.ROOT);
+            sn[i] = name(e.getKey());
             sv[i++] = e.getValue() == null ? "" : e.getValue();
         }
         String[] an = new String[add.size()];
         String[] av = new String[add.size()];
         i = 0;
         for (var e : add.entrySet()) {
-            an[i] = e.getKey().toLowerCase(Locale.ROOT);
+            an[i] = name(e.getKey());
             av[i++] = e.getValue() == null ? "" : e.getValue();
         }
         return new HeaderOps(r, sn, sv, an, av);
+    }
+
+    /** Lower case; Envoy's {@code :authority} is the HTTP/1 {@code host} header. */
+    private static String name(String n) {
+        String lower = n.toLowerCase(Locale.ROOT);
+        return lower.equals(":authority") ? "host" : lower;
     }
 
     public boolean isEmpty() {

@@ -21,7 +21,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Not thread-safe: one request is driven by one thread at a time.
  */
-public final class MeshCall {
+public final class MeshCall implements Cluster.Avoid {
 
     /** What the adapter does after a try. */
     public enum Next { RETURN, RETRY, FAIL }
@@ -31,8 +31,7 @@ public final class MeshCall {
     private final RouteDecision decision;
     private final RoutePlan plan;
     private final RequestView request;
-    private final long startNanos;
-    private final long deadlineNanos;
+    private long deadlineNanos = -1;
     private final long faultDelayNanos;
     private final boolean faultAbort;
     private final Target target;
@@ -43,7 +42,8 @@ public final class MeshCall {
     private Binding binding;
     private int flags;
     private int tries;
-    private EndpointState[] tried = new EndpointState[2];
+    private EndpointState firstTried;
+    private EndpointState[] tried;
     private int failureStatus;
     private String failureDetail;
     private long backoffNanos;
@@ -57,8 +57,6 @@ public final class MeshCall {
         this.plan = decision.plan();
         this.request = request;
         RandomGenerator random = plane.random();
-        this.startNanos = plane.nanoClock().getAsLong();
-        this.deadlineNanos = plan.timeoutNanos == 0 ? 0 : startNanos + plan.timeoutNanos;
         FaultSpec fault = plan.fault;
         if (fault != null) {
             faultDelayNanos = fault.delayNanos > 0 && hit(fault.delayPercent, random) ? fault.delayNanos : 0;
@@ -193,7 +191,9 @@ public final class MeshCall {
         } else if (r.derivePort() == io.inmesh.config.VirtualService.RedirectPortSelection.FROM_REQUEST_PORT) {
             hostPort = request.port() == defaultPort ? host : host + ":" + request.port();
         } else if (r.scheme() != null && !r.scheme().equals(request.scheme())) {
-            hostPort = host; // a scheme change drops the old scheme's port, as Envoy does
+            // Envoy drops the port only when it is the old scheme's default (:80 from http, :443 from https)
+            int oldDefault = "https".equals(request.scheme()) ? 443 : 80;
+            hostPort = authority.endsWith(":" + oldDefault) ? host : authority;
         } else {
             hostPort = authority;
         }
@@ -276,9 +276,47 @@ public final class MeshCall {
         return backoffNanos;
     }
 
-    /** Nanoseconds left before the overall timeout, or {@link Long#MAX_VALUE} when there is none. */
+    /**
+     * Nanoseconds left before the overall timeout, or {@link Long#MAX_VALUE} when there is none. The route timeout
+     * starts with the first try, after any injected delay, as Envoy's router starts it after the fault filter.
+     */
     public long remainingNanos() {
+        if (deadlineNanos == -1) {
+            deadlineNanos = plan.timeoutNanos == 0 ? 0 : plane.nanoClock().getAsLong() + plan.timeoutNanos;
+        }
         return deadlineNanos == 0 ? Long.MAX_VALUE : deadlineNanos - plane.nanoClock().getAsLong();
+    }
+
+    /**
+     * The adapter gives up on this request (canceled, interrupted, or failed while preparing a try): returns a
+     * retry permit taken for a retry that will not happen. Release started tries separately. Idempotent.
+     */
+    public void abandon() {
+        if (retryPermit != null) {
+            releaseRetryPermit(retryPermit);
+            retryPermit = null;
+        }
+    }
+
+    private static void releaseRetryPermit(Cluster c) {
+        if (c.policy.retryBudget() != null) {
+            c.retryBudget.releaseRetry();
+        } else {
+            c.limits.releaseRetry();
+        }
+    }
+
+    @Override
+    public boolean avoids(EndpointState s) {
+        if (s == firstTried) {
+            return true;
+        }
+        for (int i = 1; i < tries && tried != null; i++) {
+            if (tried[i] == s) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -308,7 +346,9 @@ public final class MeshCall {
             if (members.isEmpty()) {
                 return fail(503, ResponseFlag.UH, "no healthy upstream");
             }
-            endpoint = cluster.choose(members, tried, tries, hash, plane.random());
+            boolean avoid = tries > 0 && (plan.retry.ignorePreviousHostsSet ? plan.retry.ignorePreviousHosts
+                    : cluster.hashPolicy == null); // Istio: consistent hashing keeps retries on the hashed host
+            endpoint = cluster.choose(members, avoid ? this : null, hash, plane.random());
             if (endpoint == null) {
                 return fail(503, ResponseFlag.UH, "no healthy upstream");
             }
@@ -325,7 +365,13 @@ public final class MeshCall {
         }
         if (endpoint != null) {
             endpoint.begin();
-            if (tries == tried.length) {
+        }
+        if (tries == 0) {
+            firstTried = endpoint; // no array unless the request is retried
+        } else {
+            if (tried == null) {
+                tried = new EndpointState[Math.max(4, plan.retry.attempts + 1)];
+            } else if (tries == tried.length) {
                 tried = Arrays.copyOf(tried, tries * 2);
             }
             tried[tries] = endpoint;
@@ -339,11 +385,7 @@ public final class MeshCall {
     }
 
     private Try fail(int status, ResponseFlag flag, String detail) {
-        if (retryPermit != null) {
-            retryPermit.limits.releaseRetry();
-            retryPermit.retryBudget.releaseRetry();
-            retryPermit = null;
-        }
+        abandon();
         failureStatus = status;
         failureDetail = detail;
         flags |= flag.bit();
@@ -376,7 +418,7 @@ public final class MeshCall {
      * {@link Next#FAIL}: answer locally with {@link #failureStatus()}.
      */
     public Next onFailure(Try t, TryFailure failure, boolean replayable) {
-        if (t.endpoint != null && failure != TryFailure.TLS_FAILURE) {
+        if (t.endpoint != null) { // TLS failures too: Envoy counts them as connect failures
             t.cluster.outlier.onLocalFailure(t.endpoint.health(), hostCount(t));
         }
         boolean overall = failure == TryFailure.TIMEOUT && remainingNanos() <= 0;
@@ -414,12 +456,10 @@ public final class MeshCall {
             return false;
         }
         Cluster c = t.cluster;
-        if (!c.limits.tryAcquireRetry()) {
-            flags |= ResponseFlag.UO.bit();
-            return false;
-        }
-        if (!c.retryBudget.tryAcquireRetry(c.limits.activeRequests())) {
-            c.limits.releaseRetry();
+        // Envoy: a retry budget, when configured, replaces the maxRetries circuit breaker
+        boolean permitted = c.policy.retryBudget() != null
+                ? c.retryBudget.tryAcquireRetry(c.limits.activeRequests()) : c.limits.tryAcquireRetry();
+        if (!permitted) {
             flags |= ResponseFlag.UO.bit();
             return false;
         }
@@ -477,8 +517,7 @@ public final class MeshCall {
             }
             cluster.limits.releaseRequest();
             if (holdsRetryPermit) {
-                cluster.limits.releaseRetry();
-                cluster.retryBudget.releaseRetry();
+                releaseRetryPermit(cluster);
             }
         }
     }

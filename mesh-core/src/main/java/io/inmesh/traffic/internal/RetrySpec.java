@@ -41,7 +41,7 @@ public final class RetrySpec {
             "envoy-ratelimited", "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal",
             "resource-exhausted", "unavailable"};
 
-    public static final RetrySpec NONE = new RetrySpec(0, 0, 0, new int[0], true, DEFAULT_BACKOFF,
+    public static final RetrySpec NONE = new RetrySpec(0, 0, 0, new int[0], true, false, DEFAULT_BACKOFF,
             new RetryPolicy(0, null, List.of(), Set.of(), true, DEFAULT_BACKOFF, false));
 
     public final int attempts;
@@ -50,12 +50,15 @@ public final class RetrySpec {
     public final int conditions;
     public final int[] retriableStatusCodes;
     public final boolean ignorePreviousHosts;
+    /** Whether {@code retryIgnorePreviousHosts} was written; unset means "yes, unless consistent hashing". */
+    public final boolean ignorePreviousHostsSet;
     public final Duration backoff;
     public final Backoff backoffPolicy;
     public final RetryPolicy policy;
 
     private RetrySpec(int attempts, long perTryTimeoutNanos, int conditions, int[] codes, boolean ignorePreviousHosts,
-                      Duration backoff, RetryPolicy policy) {
+                      boolean ignorePreviousHostsSet, Duration backoff, RetryPolicy policy) {
+        this.ignorePreviousHostsSet = ignorePreviousHostsSet;
         this.attempts = attempts;
         this.perTryTimeoutNanos = perTryTimeoutNanos;
         this.conditions = conditions;
@@ -101,8 +104,9 @@ public final class RetrySpec {
         }
         int[] codeArray = codes.stream().mapToInt(Integer::intValue).toArray();
         RetryPolicy policy = new RetryPolicy(attempts, perTry, tokens, codes, ignorePrevious, backoff, isDefault);
+        boolean ignoreSet = !isDefault && retries.retryIgnorePreviousHosts() != null;
         return new RetrySpec(attempts, perTry == null ? 0 : perTry.toNanos(), conditions, codeArray, ignorePrevious,
-                backoff, policy);
+                ignoreSet, backoff, policy);
     }
 
     private static Duration positive(Duration d) {
@@ -162,9 +166,9 @@ public final class RetrySpec {
             case CONNECT_FAILURE:
                 return has(CONNECT_FAILURE | RESET_BEFORE_REQUEST | RESET | FIVE_XX | GATEWAY_ERROR);
             case REFUSED_STREAM:
-                return has(REFUSED_STREAM | FIVE_XX);
+                return has(REFUSED_STREAM | RESET | FIVE_XX | GATEWAY_ERROR);
             case RESET:
-                return has(RESET | FIVE_XX);
+                return has(RESET | FIVE_XX | GATEWAY_ERROR);
             case TIMEOUT:
                 return has(FIVE_XX | GATEWAY_ERROR | RESET);
             case TLS_FAILURE:

@@ -244,8 +244,13 @@ public final class Router {
                 CompiledVirtualService dc = SnapshotCompiler.compile(d, snapshot.options().clusterDomain());
                 for (CompiledHttpRoute inner : dc.routes()) {
                     CompiledMatch[][] combined = combine(own, alternatives(inner.matches()));
-                    String name = inner.source().name() != null ? inner.source().name() : route.name();
-                    routes.add(new PlannedRoute(combined, plan(inner, key, route.index(), name, sticky)));
+                    HttpRoute merged = inherit(h, inner.source());
+                    String innerName = inner.source().name();
+                    String name = innerName == null ? route.name()
+                            : h.name() == null ? innerName : h.name() + "-" + innerName;
+                    boolean ownMirrors = inner.source().mirror() != null || inner.source().mirrors() != null;
+                    routes.add(new PlannedRoute(combined, plan(merged, inner,
+                            ownMirrors ? inner.mirrors() : route.mirrors(), key, route.index(), name, sticky)));
                 }
                 continue;
             }
@@ -255,6 +260,25 @@ public final class Router {
                 RetrySpec.NONE, null, new RoutePlan.Mirror[0], HeaderOps.NONE, HeaderOps.NONE, null, null, null,
                 null);
         return new VsPlan(routes.toArray(new PlannedRoute[0]), noRoute);
+    }
+
+    /**
+     * Istio's mergeHTTPRoute: a delegate's rule takes the root rule's rewrite, timeout, retries, fault, mirror(s),
+     * CORS policy and headers where it sets none of its own.
+     */
+    static HttpRoute inherit(HttpRoute root, HttpRoute d) {
+        boolean ownMirror = d.mirror() != null || d.mirrors() != null;
+        return new HttpRoute(d.name(), d.match(), d.route(), d.redirect(), d.directResponse(), d.delegate(),
+                d.rewrite() != null ? d.rewrite() : root.rewrite(),
+                d.timeout() != null ? d.timeout() : root.timeout(),
+                d.retries() != null ? d.retries() : root.retries(),
+                d.fault() != null ? d.fault() : root.fault(),
+                ownMirror ? d.mirror() : root.mirror(),
+                ownMirror ? d.mirrors() : root.mirrors(),
+                ownMirror ? d.mirrorPercentage() : root.mirrorPercentage(),
+                ownMirror ? d.mirrorPercent() : root.mirrorPercent(),
+                d.corsPolicy() != null ? d.corsPolicy() : root.corsPolicy(),
+                d.headers() != null ? d.headers() : root.headers());
     }
 
     private VirtualService delegate(VirtualService.Delegate d, String defaultNamespace) {
@@ -312,7 +336,15 @@ public final class Router {
 
     private static RoutePlan plan(CompiledHttpRoute route, String vsKey, int index, String name,
                                   RoutePlan.StickyKey sticky) {
-        HttpRoute h = route.source();
+        return plan(route.source(), route, route.mirrors(), vsKey, index, name, sticky);
+    }
+
+    /**
+     * Plans rule {@code h}, whose destinations are compiled in {@code route} and whose mirror destinations are
+     * {@code compiledMirrors} (a delegate's rule may carry its root rule's fields, see {@link #inherit}).
+     */
+    private static RoutePlan plan(HttpRoute h, CompiledHttpRoute route, List<CompiledDestination> compiledMirrors,
+                                  String vsKey, int index, String name, RoutePlan.StickyKey sticky) {
         RouteStatus status = h.redirect() != null ? RouteStatus.REDIRECT
                 : h.directResponse() != null ? RouteStatus.DIRECT_RESPONSE : RouteStatus.ROUTED;
         Target[] targets = new Target[0];
@@ -353,7 +385,7 @@ public final class Router {
             }
         }
         for (int m = 0; m < percentages.size(); m++) {
-            Target t = target(route.mirrors().get(m));
+            Target t = target(compiledMirrors.get(m));
             RoutePlan copyPlan = new RoutePlan(RouteStatus.ROUTED, vsKey, index, name, new Target[] {t},
                     new int[] {1}, timeout, RetrySpec.NONE, null, new RoutePlan.Mirror[0], requestOps,
                     HeaderOps.NONE, rewrite, null, null, null);

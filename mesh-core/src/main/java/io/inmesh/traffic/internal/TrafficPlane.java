@@ -117,6 +117,9 @@ public final class TrafficPlane {
                     b = new Binding(port, null, e.getMessage());
                 }
             }
+            if (b.cluster == null && !s.registry().knows(host)) {
+                return b; // not cached: a registry (Kubernetes) may learn the host's endpoints later
+            }
             Binding[] next = Arrays.copyOf(target.bindings, target.bindings.length + 1);
             next[next.length - 1] = b;
             target.bindings = next;

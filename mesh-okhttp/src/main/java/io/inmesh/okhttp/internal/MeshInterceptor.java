@@ -138,65 +138,80 @@ public final class MeshInterceptor implements Interceptor {
         }
         boolean replayable = request.body() == null || !request.body().isOneShot();
         Chain base = chain.withRetryOnConnectionFailure(false);
-        while (true) {
-            MeshCall.Try t = call.nextTry();
-            if (t == null) {
-                return local(request, call, call.failureStatus(), call.failureDetail(), null);
-            }
-            boolean tls = request.isHttps() && !t.address.equals(request.url().host());
-            Request tryRequest = tryRequest(request, call, t, tls);
-            Chain c = tls ? base.withDns(dnsFor(t.address)) : base;
-            ConnectionPool pool = pools.poolFor(t.policy());
-            if (pool != null) {
-                c = c.withConnectionPool(pool);
-            }
-            ConnectionLifetimes.Limits limits = ConnectionLifetimes.Limits.of(t.policy());
-            if (limits != null) {
-                tryRequest = tryRequest.newBuilder().tag(ConnectionLifetimes.Limits.class, limits).build();
-            }
-            int tryMs = t.timeoutNanos <= 0 ? 0
-                    : (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(t.timeoutNanos)));
-            int connectMs = connectTimeoutMillis(t);
-            if (connectMs == 0) {
-                connectMs = c.connectTimeoutMillis();
-            }
-            if (tryMs > 0) {
-                connectMs = connectMs == 0 ? tryMs : Math.min(connectMs, tryMs);
-                c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS).withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
-            }
-            if (connectMs != c.connectTimeoutMillis()) {
-                c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
-            }
-            Response response;
-            try {
-                response = c.proceed(tryRequest);
-            } catch (IOException e) {
-                t.release();
-                if (chain.call().isCanceled()) {
+        try {
+            while (true) {
+                MeshCall.Try t = call.nextTry();
+                if (t == null) {
+                    return local(request, call, call.failureStatus(), call.failureDetail(), null);
+                }
+                Response response;
+                try {
+                    response = proceed(base, request, call, t);
+                } catch (IOException e) {
+                    t.release();
+                    if (chain.call().isCanceled()) {
+                        throw e;
+                    }
+                    TryFailure failure = classify(e);
+                    boolean canReplay = replayable || failure == TryFailure.CONNECT_FAILURE;
+                    if (call.onFailure(t, failure, canReplay) == MeshCall.Next.RETRY) {
+                        pause(chain, call.backoffNanos());
+                        continue;
+                    }
+                    return local(request, call, call.failureStatus(), call.failureDetail(), null);
+                } catch (RuntimeException | Error e) {
+                    t.release();
                     throw e;
                 }
-                TryFailure failure = classify(e);
-                boolean canReplay = replayable || failure == TryFailure.CONNECT_FAILURE;
-                MeshCall.Next next = call.onFailure(t, failure, canReplay);
+                MeshCall.Next next;
+                try {
+                    next = call.onResponse(t, response.code(), grpcStatus(response),
+                            response.header("x-envoy-ratelimited") != null, replayable);
+                } catch (RuntimeException | Error e) {
+                    response.close();
+                    t.release();
+                    throw e;
+                }
                 if (next == MeshCall.Next.RETRY) {
+                    response.close();
+                    t.release();
                     pause(chain, call.backoffNanos());
                     continue;
                 }
-                return local(request, call, call.failureStatus(), call.failureDetail(), null);
-            } catch (RuntimeException | Error e) {
-                t.release();
-                throw e;
+                return finish(response, call, t);
             }
-            MeshCall.Next next = call.onResponse(t, response.code(), grpcStatus(response),
-                    response.header("x-envoy-ratelimited") != null, replayable);
-            if (next == MeshCall.Next.RETRY) {
-                response.close();
-                t.release();
-                pause(chain, call.backoffNanos());
-                continue;
-            }
-            return finish(response, call, t);
+        } finally {
+            call.abandon(); // a retry permit taken for a retry that did not happen (canceled, interrupted, error)
         }
+    }
+
+    /** Sends one try: the request rebuilt for the chosen endpoint, with the try's time limits and pool. */
+    private Response proceed(Chain base, Request request, MeshCall call, MeshCall.Try t) throws IOException {
+        boolean tls = request.isHttps() && !t.address.equals(request.url().host());
+        Request tryRequest = tryRequest(request, call, t, tls);
+        Chain c = tls ? base.withDns(dnsFor(t.address)) : base;
+        ConnectionPool pool = pools.poolFor(t.policy());
+        if (pool != null) {
+            c = c.withConnectionPool(pool);
+        }
+        ConnectionLifetimes.Limits limits = ConnectionLifetimes.Limits.of(t.policy());
+        if (limits != null) {
+            tryRequest = tryRequest.newBuilder().tag(ConnectionLifetimes.Limits.class, limits).build();
+        }
+        int tryMs = t.timeoutNanos <= 0 ? 0
+                : (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(t.timeoutNanos)));
+        int connectMs = connectTimeoutMillis(t);
+        if (connectMs == 0) {
+            connectMs = c.connectTimeoutMillis();
+        }
+        if (tryMs > 0) {
+            connectMs = connectMs == 0 ? tryMs : Math.min(connectMs, tryMs);
+            c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS).withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+        }
+        if (connectMs != c.connectTimeoutMillis()) {
+            c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
+        }
+        return c.proceed(tryRequest);
     }
 
     /**
@@ -239,11 +254,12 @@ public final class MeshInterceptor implements Interceptor {
         }
         Request.Builder b = original.newBuilder().url(u.build());
         b.header("Host", call.authority());
-        apply(b, call.plan().requestHeaders);
+        // Envoy applies the more specific operations first, so the route's win over the destination's
         Target target = call.target();
         if (target != null) {
             apply(b, target.requestHeaders);
         }
+        apply(b, call.plan().requestHeaders);
         return b.build();
     }
 
@@ -280,11 +296,11 @@ public final class MeshInterceptor implements Interceptor {
     /** The caller's response: response header operations, flags, a generated hash cookie; releases the try on close. */
     private static Response finish(Response response, MeshCall call, MeshCall.Try t) {
         Response.Builder b = response.newBuilder();
-        apply(b, call.plan().responseHeaders);
         Target target = call.target();
         if (target != null) {
             apply(b, target.responseHeaders);
         }
+        apply(b, call.plan().responseHeaders);
         if (call.flags() != 0) {
             b.header(FLAGS_HEADER, ResponseFlag.format(call.flags()));
         }

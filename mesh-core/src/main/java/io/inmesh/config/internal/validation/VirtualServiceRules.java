@@ -356,11 +356,13 @@ final class VirtualServiceRules {
         if (ops == null) {
             return;
         }
-        for (String k : map(ops.set()).keySet()) {
-            setHeaderName(r, p + ".set[" + k + "]", k, request);
+        for (var e : map(ops.set()).entrySet()) {
+            setHeaderName(r, p + ".set[" + e.getKey() + "]", e.getKey(), request);
+            headerValue(r, p + ".set[" + e.getKey() + "]", e.getValue());
         }
-        for (String k : map(ops.add()).keySet()) {
-            setHeaderName(r, p + ".add[" + k + "]", k, request);
+        for (var e : map(ops.add()).entrySet()) {
+            setHeaderName(r, p + ".add[" + e.getKey() + "]", e.getKey(), request);
+            headerValue(r, p + ".add[" + e.getKey() + "]", e.getValue());
         }
         if (request && ops.set() != null && ops.add() != null
                 && authority(ops.set().keySet()) && authority(ops.add().keySet())) {
@@ -368,6 +370,25 @@ final class VirtualServiceRules {
         }
         for (int i = 0; i < Checks.size(ops.remove()); i++) {
             setHeaderName(r, p + ".remove[" + i + "]", ops.remove().get(i), false);
+        }
+    }
+
+    /**
+     * A header value InMesh can send: visible ASCII, space and tab. Envoy also passes other bytes, but HTTP clients
+     * on the JVM (OkHttp) refuse them, so such a value would fail every request it applies to.
+     */
+    private static void headerValue(Report r, String path, String value) {
+        if (value == null) {
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c != '\t' && (c < 0x20 || c > 0x7e)) {
+                r.error(path, "header value " + q(value) + " contains " + String.format("U+%04X", (int) c)
+                        + " at position " + i + "; InMesh sends headers with OkHttp, which accepts only visible"
+                        + " ASCII, space and tab in header values (percent-encode or drop the character)");
+                return;
+            }
         }
     }
 

@@ -1,0 +1,307 @@
+package io.inmesh.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.Mesh;
+import io.inmesh.Workload;
+import io.inmesh.config.ConfigFile;
+import io.inmesh.discovery.Endpoint;
+import io.inmesh.discovery.EndpointRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Regression tests for defects a review found in the adapter and the traffic plane. */
+class MeshOkHttpRegressionTest {
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private Backends backends(String... versions) throws IOException {
+        Backends b = new Backends(versions);
+        closeables.add(b);
+        return b;
+    }
+
+    private Mesh mesh(Mesh.Builder builder, String... yaml) throws Exception {
+        Mesh m = builder.workload(Workload.of("default"))
+                .configFiles(List.of(new ConfigFile("test.yaml",
+                        String.join("\n---\n", yaml).getBytes(StandardCharsets.UTF_8))))
+                .build();
+        closeables.add(m);
+        return m;
+    }
+
+    private Mesh mesh(String... yaml) throws Exception {
+        return mesh(Mesh.builder().random(new Random(42)), yaml);
+    }
+
+    private static Response get(OkHttpClient client, String url) throws IOException {
+        return client.newCall(new Request.Builder().url(url).build()).execute();
+    }
+
+    @Test
+    void gatewayErrorRetriesAConnectionReset() throws Exception {
+        Backends b = backends("v1");
+        b.get("v1").answer = r -> new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+        Mesh mesh = mesh(b.serviceEntry("reviews"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - retries: {attempts: 2, retryOn: gateway-error}
+                    route: [{destination: {host: reviews}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(b.get("v1").count.get()).as("Envoy retries a reset under gateway-error").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aFaultDelayDoesNotEatTheRouteTimeout() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - timeout: 500ms
+                    fault: {delay: {fixedDelay: 800ms}}
+                    route: [{destination: {host: reviews}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).as("Envoy starts the route timeout after the fault filter").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void cancelDuringBackOffGivesBackTheRetryPermit() throws Exception {
+        Backends b = backends("v1");
+        b.get("v1").answer = r -> new MockResponse.Builder().code(503).build();
+        // back-off always at its upper bound, so the cancel lands inside it
+        Random maxBackoff = new Random(1) {
+            @Override
+            public long nextLong(long bound) {
+                return bound - 1;
+            }
+        };
+        Mesh mesh = mesh(Mesh.builder().random(maxBackoff), b.serviceEntry("reviews"),
+                b.destinationRule("reviews", "connectionPool: {http: {maxRetries: 1}}"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - retries: {attempts: 1, retryOn: "5xx", backoff: 400ms}
+                    route: [{destination: {host: reviews}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        Call call = client.newCall(new Request.Builder().url("http://reviews:9080/").build());
+        Thread t = new Thread(() -> {
+            try {
+                call.execute().close();
+            } catch (IOException expected) {
+                // canceled
+            }
+        });
+        t.start();
+        org.awaitility.Awaitility.await().until(() -> b.get("v1").count.get() == 1);
+        Thread.sleep(100); // inside the 400 ms back-off
+        call.cancel();
+        t.join(5000);
+        int before = b.get("v1").count.get();
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(b.get("v1").count.get() - before).as("the next request may retry once").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anExceptionDuringATryGivesBackItsPermits() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), b.destinationRule("reviews",
+                "connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 1}}"));
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(3);
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder().addNetworkInterceptor(chain -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new IllegalStateException("an application interceptor failed (expected by the test)");
+            }
+            return chain.proceed(chain.request());
+        }), mesh).build();
+        for (int i = 0; i < 3; i++) {
+            try (Response r = get(client, "http://reviews:9080/")) {
+                throw new AssertionError("expected the interceptor's exception, got " + r.code());
+            } catch (IllegalStateException expected) {
+                // the permits must come back all the same
+            }
+        }
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aSchemeRedirectKeepsANonDefaultPort() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - redirect: {scheme: https}
+                """);
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder().followRedirects(false), mesh).build();
+        try (Response r = get(client, "http://reviews:9080/x?a=1")) {
+            assertThat(r.header("Location")).as("Envoy strips only :80").isEqualTo("https://reviews:9080/x?a=1");
+        }
+    }
+
+    @Test
+    void aDelegatingRouteLendsItsTimeoutHeadersAndRetriesToTheDelegate() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /api}}]
+                    headers: {request: {set: {x-root: "yes"}}}
+                    rewrite: {uri: /v2}
+                    delegate: {name: reviews-api}
+                """, """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews-api}
+                spec:
+                  http:
+                  - route: [{destination: {host: reviews}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/api/x")) {
+            var seen = b.get("v1").requests.get(0);
+            assertThat(seen.getHeaders().get("x-root")).isEqualTo("yes");
+            assertThat(seen.getTarget()).isEqualTo("/v2/x");
+        }
+    }
+
+    @Test
+    void retryIgnorePreviousHostsFalseRetriesTheSameHost() throws Exception {
+        Backends b = backends("a", "b", "c");
+        for (String v : List.of("a", "b", "c")) {
+            b.get(v).answer = r -> new MockResponse.Builder().code(503).build();
+        }
+        Mesh mesh = mesh(b.serviceEntry("reviews"),
+                b.destinationRule("reviews", "loadBalancer: {consistentHash: {httpHeaderName: x-user}}"), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - retries: {attempts: 2, retryOn: "5xx", retryIgnorePreviousHosts: false}
+                    route: [{destination: {host: reviews}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        client.newCall(new Request.Builder().url("http://reviews:9080/").header("x-user", "u1").build()).execute()
+                .close();
+        assertThat(Math.max(b.get("a").count.get(), Math.max(b.get("b").count.get(), b.get("c").count.get())))
+                .as("all three tries on the hashed host").isEqualTo(3);
+    }
+
+    @Test
+    void mirrorCountersCountACopyOnce() throws Exception {
+        Backends b = backends("v1", "shadow");
+        Mesh mesh = mesh(b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - mirror: {host: reviews, subset: shadow}
+                    route: [{destination: {host: reviews, subset: v1}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        get(client, "http://reviews:9080/").close();
+        org.awaitility.Awaitility.await().until(() -> b.get("shadow").count.get() == 1);
+        Thread.sleep(300);
+        Object interceptor = client.interceptors().get(client.interceptors().size() - 1);
+        var f = interceptor.getClass().getDeclaredField("mirrors");
+        f.setAccessible(true);
+        io.inmesh.okhttp.internal.Mirrors m = (io.inmesh.okhttp.internal.Mirrors) f.get(interceptor);
+        assertThat(m.failed()).isZero();
+    }
+
+    @Test
+    void endpointsAnExternalRegistryLearnsLaterAreUsedForSubsets() throws Exception {
+        Backends b = backends("v1");
+        List<Endpoint> eps = new ArrayList<>();
+        class Late implements EndpointRegistry {
+            volatile List<Endpoint> list;
+
+            @Override
+            public List<Endpoint> endpoints(String host, int port) {
+                return host.equals("reviews.default.svc.cluster.local") ? list : null;
+            }
+
+            @Override
+            public boolean knows(String host) {
+                return list != null && host.equals("reviews.default.svc.cluster.local");
+            }
+        }
+        Late late = new Late();
+        Mesh mesh = mesh(Mesh.builder().random(new Random(3)).endpointRegistry(late), """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: reviews
+                  subsets: [{name: v1, labels: {version: v1}}]
+                """, """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - route: [{destination: {host: reviews, subset: v1}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/")) {
+        }
+        late.list = List.of(endpoint(b.get("v1").port()));
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(200);
+        }
+    }
+
+    private static Endpoint endpoint(int port) {
+        return new Endpoint("127.0.0.1", port, java.util.Map.of("version", "v1"), null, 1);
+    }
+}
