@@ -31,12 +31,11 @@ public final class Router {
     public static final String STICKY_ANNOTATION = "inmesh.io/sticky-canary";
 
     private static final int CACHE_LIMIT = 10_000;
-    private static final int NO_MATCH = Integer.MIN_VALUE;
 
     private record PlannedRoute(CompiledMatch[][] alternatives, RoutePlan plan) {
     }
 
-    private record VsPlan(PlannedRoute[] routes, RoutePlan noRoute) {
+    private record VsPlan(RouteTable table, RoutePlan noRoute) {
     }
 
     private final MeshSnapshot snapshot;
@@ -83,11 +82,9 @@ public final class Router {
             return new RouteDecision(passthroughPlan(host), host, port, -1);
         }
         VsPlan vp = plans.get(vss.get(0)); // every compiled VirtualService was planned in compile()
-        for (PlannedRoute pr : vp.routes()) {
-            int m = match(pr.alternatives(), request, port);
-            if (m != NO_MATCH) {
-                return new RouteDecision(pr.plan(), host, port, m);
-            }
+        long selected = vp.table().select(request, port);
+        if (selected >= 0) {
+            return new RouteDecision(vp.table().plan((int) (selected >>> 32)), host, port, (int) selected);
         }
         return new RouteDecision(vp.noRoute(), host, port, -1);
     }
@@ -154,78 +151,6 @@ public final class Router {
         return p;
     }
 
-    // ---- matching
-
-    private int match(CompiledMatch[][] alternatives, RequestView request, int port) {
-        if (alternatives.length == 0) {
-            return 1; // no match block: Envoy's catch-all prefix "/"
-        }
-        for (CompiledMatch[] blocks : alternatives) {
-            int prefix = 1;
-            boolean all = true;
-            for (CompiledMatch m : blocks) {
-                if (!matches(m, request, port)) {
-                    all = false;
-                    break;
-                }
-                if (m.uri() != null) {
-                    prefix = m.uri().rewritePrefixLength();
-                }
-            }
-            if (all) {
-                return prefix;
-            }
-        }
-        return NO_MATCH;
-    }
-
-    private boolean matches(CompiledMatch m, RequestView r, int port) {
-        if (!m.meshGateway()) {
-            return false;
-        }
-        if (m.port() != null && m.port() != port) {
-            return false;
-        }
-        if (m.sourceNamespace() != null && !m.sourceNamespace().equals(self.namespace())) {
-            return false;
-        }
-        if (!m.sourceLabels().isEmpty()) {
-            for (var e : m.sourceLabels().entrySet()) {
-                if (!e.getValue().equals(self.labels().get(e.getKey()))) {
-                    return false;
-                }
-            }
-        }
-        if (m.uri() != null && !m.uri().matches(r.path())) {
-            return false;
-        }
-        if (m.method() != null && !m.method().matches(r.method())) {
-            return false;
-        }
-        if (m.scheme() != null && !m.scheme().matches(r.scheme())) {
-            return false;
-        }
-        if (m.authority() != null && !m.authority().matches(r.authority())) {
-            return false;
-        }
-        for (var h : m.headers()) {
-            if (!h.matcher().matches(r.header(h.name()))) {
-                return false;
-            }
-        }
-        for (var h : m.withoutHeaders()) {
-            if (h.matcher().matches(r.header(h.name()))) {
-                return false;
-            }
-        }
-        for (var q : m.queryParams()) {
-            if (!q.matcher().matches(r.queryParameter(q.name()))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ---- compilation
 
     private VsPlan plan(CompiledVirtualService c) {
@@ -259,7 +184,13 @@ public final class Router {
         RoutePlan noRoute = new RoutePlan(RouteStatus.NO_ROUTE, key, -1, null, new Target[0], new int[0], 0,
                 RetrySpec.NONE, null, new RoutePlan.Mirror[0], HeaderOps.NONE, HeaderOps.NONE, null, null, null,
                 null);
-        return new VsPlan(routes.toArray(new PlannedRoute[0]), noRoute);
+        List<CompiledMatch[][]> alternatives = new ArrayList<>(routes.size());
+        List<RoutePlan> plans = new ArrayList<>(routes.size());
+        for (PlannedRoute pr : routes) {
+            alternatives.add(pr.alternatives());
+            plans.add(pr.plan());
+        }
+        return new VsPlan(RouteTable.build(alternatives, plans, self), noRoute);
     }
 
     /**

@@ -20,6 +20,19 @@ public abstract sealed class StringMatcher {
         return -1;
     }
 
+    /** The value an exact, case-sensitive match requires, else null (for indexing rules). */
+    public String exactValue() {
+        return null;
+    }
+
+    /**
+     * A literal prefix every matching value starts with (case-sensitive), else null: the prefix of a prefix match,
+     * the literal start of a regex (for indexing rules and for rejecting values before running the regex).
+     */
+    public String requiredPrefix() {
+        return null;
+    }
+
     /** Compiles a match; an empty match (headers {@code {}}) means "present". */
     public static StringMatcher of(StringMatch m, boolean ignoreCase) {
         if (m == null || (m.exact() == null && m.prefix() == null && m.regex() == null)) {
@@ -63,6 +76,11 @@ public abstract sealed class StringMatcher {
         }
 
         @Override
+        public String exactValue() {
+            return ignoreCase ? null : expected;
+        }
+
+        @Override
         public String toString() {
             return "exact " + expected;
         }
@@ -88,6 +106,11 @@ public abstract sealed class StringMatcher {
         }
 
         @Override
+        public String requiredPrefix() {
+            return ignoreCase ? null : prefix;
+        }
+
+        @Override
         public String toString() {
             return "prefix " + prefix;
         }
@@ -95,19 +118,71 @@ public abstract sealed class StringMatcher {
 
     static final class Regex extends StringMatcher {
         private final Pattern pattern;
+        private final String literalPrefix;
 
         Regex(Pattern pattern) {
             this.pattern = pattern;
+            this.literalPrefix = literalPrefix(pattern.pattern());
         }
 
         @Override
         public boolean matches(String value) {
-            return value != null && pattern.matches(value);
+            // the literal prefix rejects most values without running (and allocating in) the regex engine
+            return value != null && value.startsWith(literalPrefix) && pattern.matches(value);
+        }
+
+        @Override
+        public String requiredPrefix() {
+            return literalPrefix.isEmpty() ? null : literalPrefix;
         }
 
         @Override
         public String toString() {
             return "regex " + pattern.pattern();
         }
+    }
+
+    /**
+     * The literal text a full match of {@code regex} must start with: the characters before the first
+     * metacharacter, less a last character that a quantifier makes optional. Empty when unsure (alternation,
+     * flags, a leading group or class).
+     */
+    static String literalPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        int i = 0;
+        int n = regex.length();
+        while (i < n) {
+            char c = regex.charAt(i);
+            char literal;
+            int next;
+            if (c == '\\') {
+                if (i + 1 >= n) {
+                    break;
+                }
+                char e = regex.charAt(i + 1);
+                if (Character.isLetterOrDigit(e)) {
+                    break; // \d, \w, \Q, \1 ...: not a literal character
+                }
+                literal = e;
+                next = i + 2;
+            } else if (".[]{}()*+?^$".indexOf(c) >= 0) {
+                break;
+            } else {
+                literal = c;
+                next = i + 1;
+            }
+            if (next < n && "?*{".indexOf(regex.charAt(next)) >= 0) {
+                break; // the character may be absent or repeated: stop before it
+            }
+            b.append(literal);
+            if (next < n && regex.charAt(next) == '+') {
+                break; // present at least once; what follows is not literal
+            }
+            i = next;
+        }
+        return b.toString();
     }
 }
