@@ -90,7 +90,7 @@ public final class MeshCall implements Cluster.Avoid {
             binding = plane.bind(state, target, targetHost, targetPort);
             HashPolicy hp = binding.cluster == null ? null : binding.cluster.hashPolicy;
             if (hp != null) {
-                h = hp.hash(request, null);
+                h = hp.hash(request, plane.sourceAddress());
                 if (h == LoadBalancer.NO_HASH && hp.generatesCookie()) {
                     cookie = Long.toHexString(random.nextLong() | Long.MIN_VALUE);
                     h = HashPolicy.hashKey(cookie);

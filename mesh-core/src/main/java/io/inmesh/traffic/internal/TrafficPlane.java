@@ -26,6 +26,7 @@ public final class TrafficPlane {
     private final LongSupplier nanoClock;
     private final RandomGenerator random;
     private volatile State state;
+    private final String sourceAddress = localAddress();
 
     /**
      * @param external  endpoints from outside the config (Kubernetes, code), consulted before ServiceEntries; null
@@ -69,6 +70,37 @@ public final class TrafficPlane {
 
     public RandomGenerator random() {
         return random;
+    }
+
+    /**
+     * This process's address as consistent hashing on {@code useSourceIp} sees it: a sidecar hashes its pod's IP, so
+     * every request of one process goes to one endpoint; here, the first site-local address of an interface that is
+     * up, else the loopback address.
+     */
+    public String sourceAddress() {
+        return sourceAddress;
+    }
+
+    private static String localAddress() {
+        try {
+            var interfaces = java.net.NetworkInterface.getNetworkInterfaces();
+            while (interfaces != null && interfaces.hasMoreElements()) {
+                var nic = interfaces.nextElement();
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                var addresses = nic.getInetAddresses();
+                while (addresses.hasMoreElements()) {
+                    var a = addresses.nextElement();
+                    if (a.isSiteLocalAddress() || (a instanceof java.net.Inet4Address && !a.isLinkLocalAddress())) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException | RuntimeException e) {
+            // fall through to loopback
+        }
+        return java.net.InetAddress.getLoopbackAddress().getHostAddress();
     }
 
     /** Decides the route of {@code request} on the current snapshot. */

@@ -123,4 +123,24 @@ class TrafficPlaneTest {
         plane.update(s);
         assertThat(plane.clusterCount()).as("only the one bound since").isEqualTo(1);
     }
+
+    @Test
+    void useSourceIpPinsEveryRequestOfThisProcessToOneEndpoint() {
+        TrafficPlane plane = plane(snapshot(CONFIG.replace("""
+              subsets:
+              - {name: v1, labels: {version: v1}}""", """
+              trafficPolicy:
+                loadBalancer: {consistentHash: {useSourceIp: true}}
+              subsets:
+              - {name: v1, labels: {version: v1}}""")));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            MeshCall call = plane.start(SimpleRequest.of("GET", "http://reviews:9080/x" + i));
+            MeshCall.Try t = call.nextTry();
+            seen.add(t.address);
+            t.release();
+        }
+        assertThat(seen).hasSize(1);
+        assertThat(plane.sourceAddress()).isNotBlank();
+    }
 }
