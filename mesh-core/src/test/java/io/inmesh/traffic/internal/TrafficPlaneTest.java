@@ -126,13 +126,10 @@ class TrafficPlaneTest {
 
     @Test
     void useSourceIpPinsEveryRequestOfThisProcessToOneEndpoint() {
-        TrafficPlane plane = plane(snapshot(CONFIG.replace("""
-              subsets:
-              - {name: v1, labels: {version: v1}}""", """
-              trafficPolicy:
-                loadBalancer: {consistentHash: {useSourceIp: true}}
-              subsets:
-              - {name: v1, labels: {version: v1}}""")));
+        String withHash = CONFIG.replace("subsets:",
+                "trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true}}}\n  subsets:");
+        assertThat(withHash).contains("useSourceIp");
+        TrafficPlane plane = plane(snapshot(withHash));
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < 50; i++) {
             MeshCall call = plane.start(SimpleRequest.of("GET", "http://reviews:9080/x" + i));
