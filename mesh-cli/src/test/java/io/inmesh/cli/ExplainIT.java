@@ -183,6 +183,9 @@ class ExplainIT {
         assertThat(policy.get("loadBalancer").get("simple").stringValue()).isEqualTo("ROUND_ROBIN");
         assertThat(policy.get("outlierDetection").get("consecutive5xxErrors").intValue()).isEqualTo(3);
         assertThat(policy.get("connectionPool").get("tcp").get("connectTimeoutMs").longValue()).isEqualTo(10_000);
+        assertThat(root.propertyNames()).endsWith("notes", "upstreamPath", "upstreamAuthority");
+        assertThat(root.get("upstreamPath").stringValue()).isEqualTo("/reviews/0");
+        assertThat(root.get("upstreamAuthority").stringValue()).isEqualTo("reviews:9080");
     }
 
     @Test

@@ -102,7 +102,7 @@ final class ExplainJson {
         caller.put("namespace", e.caller().namespace());
         labels(caller.putObject("labels"), e.caller().labels());
         rewrite(root, d.plan().rewrite);
-        redirect(root, d.plan().redirect);
+        redirect(root, d.plan().redirect, e.redirect());
         if (d.status() == RouteStatus.DIRECT_RESPONSE) {
             ObjectNode o = root.putObject("directResponse");
             o.put("status", d.plan().directStatus);
@@ -113,6 +113,9 @@ final class ExplainJson {
         }
         ArrayNode notes = root.putArray("notes");
         e.notes().forEach(notes::add);
+        Explanation.Upstream sent = e.upstream();
+        root.put("upstreamPath", sent == null ? null : sent.path());
+        root.put("upstreamAuthority", sent == null ? null : sent.authority());
         return MAPPER.writeValueAsString(root);
     }
 
@@ -284,7 +287,7 @@ final class ExplainJson {
         o.put("authority", rw.authority());
     }
 
-    private static void redirect(ObjectNode root, HttpRedirect r) {
+    private static void redirect(ObjectNode root, HttpRedirect r, Explanation.Redirect answer) {
         if (r == null) {
             root.putNull("redirect");
             return;
@@ -296,6 +299,8 @@ final class ExplainJson {
         o.put("port", r.port());
         o.put("derivePort", r.derivePort() == null ? null : r.derivePort().name());
         o.put("uri", r.uri());
+        o.put("location", answer == null ? null : answer.location());
+        o.put("status", answer == null ? null : answer.status());
     }
 
     private static void labels(ObjectNode o, Map<String, String> labels) {

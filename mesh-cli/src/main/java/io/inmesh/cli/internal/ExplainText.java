@@ -65,7 +65,7 @@ final class ExplainText {
                     : d.routeName() + " (" + index + ")");
         }
         switch (d.status()) {
-            case REDIRECT -> top("Redirect", redirect(plan.redirect));
+            case REDIRECT -> top("Redirect", redirect(e.redirect(), plan.redirect));
             case DIRECT_RESPONSE -> top("Response", directResponse(plan));
             default -> {
             }
@@ -78,6 +78,9 @@ final class ExplainText {
             }
             if (plan.rewrite != null) {
                 top("Rewrite", rewrite(plan.rewrite));
+            }
+            if (e.upstream().rewritten()) {
+                top("Sent as", "authority " + e.upstream().authority() + ", path " + e.upstream().path());
             }
             top("Timeout", d.timeout() == null ? "none" : duration(d.timeout()));
             top("Retries", retries(d.retries()));
@@ -338,7 +341,8 @@ final class ExplainText {
         return String.join(", ", parts);
     }
 
-    static String redirect(HttpRedirect r) {
+    /** {@code 301 -> LOCATION (the fields the rule sets)}. */
+    static String redirect(Explanation.Redirect answer, HttpRedirect r) {
         List<String> parts = new ArrayList<>();
         if (r.scheme() != null) {
             parts.add("scheme " + r.scheme());
@@ -355,8 +359,8 @@ final class ExplainText {
         if (r.uri() != null) {
             parts.add("uri " + r.uri());
         }
-        return (r.redirectCode() == null ? PolicyDefaults.REDIRECT_CODE : r.redirectCode()) + " to "
-                + String.join(", ", parts) + " (the rest as requested)";
+        return answer.status() + " -> " + answer.location() + (parts.isEmpty() ? ""
+                : " (rule sets " + String.join(", ", parts) + ")");
     }
 
     static String directResponse(RoutePlan plan) {

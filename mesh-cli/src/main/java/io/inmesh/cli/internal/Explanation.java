@@ -4,7 +4,6 @@ import io.inmesh.Workload;
 import io.inmesh.config.DestinationRule;
 import io.inmesh.config.MeshSnapshot;
 import io.inmesh.discovery.Endpoint;
-import io.inmesh.discovery.EndpointRegistries;
 import io.inmesh.discovery.EndpointRegistry;
 import io.inmesh.traffic.DestinationShare;
 import io.inmesh.traffic.MirrorPolicy;
@@ -12,11 +11,14 @@ import io.inmesh.traffic.RequestView;
 import io.inmesh.traffic.RouteDecision;
 import io.inmesh.traffic.RouteStatus;
 import io.inmesh.traffic.internal.DestinationPolicy;
+import io.inmesh.traffic.internal.MeshCall;
 import io.inmesh.traffic.internal.RoutePlan;
 import io.inmesh.traffic.internal.Router;
+import io.inmesh.traffic.internal.TrafficPlane;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 
 /**
@@ -30,9 +32,33 @@ import java.util.TreeMap;
  * @param destinations the decision's destinations with their policy and endpoints, in the same order
  * @param mirrors      the decision's mirrors, in the same order
  * @param notes        findings worth a reader's attention (an undefined subset, no endpoints, ...), in order
+ * @param redirect     for {@link RouteStatus#REDIRECT}: the answer the mesh gives; else null
+ * @param upstream     for {@link RouteStatus#ROUTED} and {@link RouteStatus#PASSTHROUGH}: what is sent upstream
+ *                     after {@code rewrite}; else null
  */
 record Explanation(String method, String url, Workload caller, RouteDecision decision,
-                   List<Destination> destinations, List<Mirror> mirrors, List<String> notes) {
+                   List<Destination> destinations, List<Mirror> mirrors, List<String> notes,
+                   Redirect redirect, Upstream upstream) {
+
+    /**
+     * The redirect the mesh answers with.
+     *
+     * @param status   the HTTP status
+     * @param location the {@code Location} header
+     */
+    record Redirect(int status, String location) {
+    }
+
+    /**
+     * The request as sent upstream.
+     *
+     * @param authority the authority, after {@code rewrite.authority}
+     * @param path      the path after {@code rewrite.uri} or {@code uriRegexRewrite}, with the request's query
+     *                  (after {@code ?}) when it had one
+     * @param rewritten whether a rewrite changed the authority or the path
+     */
+    record Upstream(String authority, String path, boolean rewritten) {
+    }
 
     /**
      * One weighted destination as it will be called.
@@ -68,9 +94,26 @@ record Explanation(String method, String url, Workload caller, RouteDecision dec
 
     /** Routes {@code request} as {@code caller} would under {@code snapshot}, and gathers what applies. */
     static Explanation of(MeshSnapshot snapshot, Workload caller, RequestView request, String url) {
-        EndpointRegistry registry = EndpointRegistries.fromConfig(snapshot);
-        RouteDecision decision = Router.compile(snapshot, caller, registry).route(request);
+        // The traffic plane adapters use, so that route, redirect and rewrite are decided as they are at run time.
+        // Starting a call also picks a weighted destination and draws fault injection at random; neither is shown.
+        TrafficPlane plane = new TrafficPlane(caller, null, System::nanoTime, new Random(0));
+        plane.update(snapshot);
+        EndpointRegistry registry = plane.state().registry();
+        MeshCall call = plane.start(request);
+        RouteDecision decision = call.decision();
         List<String> notes = new ArrayList<>();
+
+        Redirect redirect = null;
+        Upstream upstream = null;
+        if (decision.status() == RouteStatus.REDIRECT) {
+            redirect = new Redirect(call.redirectStatus(), call.redirectLocation());
+        } else if (decision.status() == RouteStatus.ROUTED || decision.status() == RouteStatus.PASSTHROUGH) {
+            String path = call.path();
+            String authority = call.authority();
+            boolean rewritten = !path.equals(request.path()) || !authority.equals(request.authority());
+            upstream = new Upstream(authority, request.query() == null ? path : path + "?" + request.query(),
+                    rewritten);
+        }
 
         if (decision.status() == RouteStatus.PASSTHROUGH && snapshot.destinationRulesFor(decision.host()).isEmpty()
                 && !registry.knows(decision.host())) {
@@ -102,7 +145,8 @@ record Explanation(String method, String url, Workload caller, RouteDecision dec
                     + " a hash of " + (sticky.cookie() ? "cookie " : "header ") + sticky.name()
                     + ", so one caller stays on one destination");
         }
-        return new Explanation(request.method(), url, caller, decision, destinations, mirrors, notes);
+        return new Explanation(request.method(), url, caller, decision, destinations, mirrors, notes, redirect,
+                upstream);
     }
 
     private static Destination destination(MeshSnapshot snapshot, Workload caller, EndpointRegistry registry,

@@ -122,8 +122,11 @@ final class Usage {
                "trafficPolicy": [one per destination: {"host", "subset", "port",
                  "destinationRule", "subsetLabels", "loadBalancer", "connectionPool",
                  "outlierDetection", "tls", "retryBudget"}],
-               "port": N, "caller": {"namespace", "labels"}, "rewrite", "redirect",
-               "directResponse": {...}|null, "notes": [TEXT]}
+               "port": N, "caller": {"namespace", "labels"}, "rewrite",
+               "redirect": {..., "location", "status" (what the mesh answers)}|null,
+               "directResponse": {...}|null, "notes": [TEXT],
+               "upstreamPath" (after rewrite, with the query), "upstreamAuthority"
+                 (both null when nothing is sent upstream)}
               Durations are in milliseconds. In trafficPolicy, Istio's defaults are
               filled in; null means none or unlimited (a connection pool limit, no
               outlier detection, auto mTLS, no retry budget).

@@ -138,7 +138,7 @@ class ExplainCommandTest {
         assertThat(err()).isEmpty();
         assertThat(root.propertyNames()).containsExactly("host", "virtualService", "status", "route",
                 "destinations", "timeoutMs", "retries", "fault", "mirrors", "trafficPolicy", "port", "caller",
-                "rewrite", "redirect", "directResponse", "notes");
+                "rewrite", "redirect", "directResponse", "notes", "upstreamPath", "upstreamAuthority");
         assertThat(root.get("host").stringValue()).isEqualTo("reviews.default.svc.cluster.local");
         assertThat(root.get("virtualService").stringValue()).isEqualTo("default/reviews");
         assertThat(root.get("status").stringValue()).isEqualTo("ROUTED");
@@ -163,6 +163,8 @@ class ExplainCommandTest {
         assertThat(root.get("port").intValue()).isEqualTo(9080);
         assertThat(root.get("caller").toString()).isEqualTo("{\"namespace\":\"default\",\"labels\":{}}");
         assertThat(root.get("notes").size()).isZero();
+        assertThat(root.get("upstreamPath").stringValue()).as("no rewrite: as requested").isEqualTo("/reviews/1");
+        assertThat(root.get("upstreamAuthority").stringValue()).isEqualTo("reviews:9080");
     }
 
     @Test
@@ -337,8 +339,11 @@ class ExplainCommandTest {
         assertThat(root.get("destinations").size()).isZero();
         assertThat(root.get("retries").isNull()).isTrue();
         assertThat(root.get("redirect").toString()).isEqualTo("{\"redirectCode\":308,\"scheme\":null,"
-                + "\"authority\":null,\"port\":null,\"derivePort\":null,\"uri\":\"/new/\"}");
+                + "\"authority\":null,\"port\":null,\"derivePort\":null,\"uri\":\"/new/\","
+                + "\"location\":\"https://web.example.com/new/\",\"status\":308}");
         assertThat(root.get("directResponse").isNull()).isTrue();
+        assertThat(root.get("upstreamPath").isNull()).as("nothing is sent upstream").isTrue();
+        assertThat(root.get("upstreamAuthority").isNull()).isTrue();
     }
 
     @Test
@@ -375,6 +380,115 @@ class ExplainCommandTest {
         assertThat(root.get("status").stringValue()).isEqualTo("ROUTED");
         assertThat(root.get("destinations").get(0).get("host").stringValue()).isEqualTo("app.example.com");
         assertThat(root.get("destinations").get(0).get("port").intValue()).isEqualTo(80);
+    }
+
+    static final String REWRITES = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: api}
+            spec:
+              hosts: [api.example.com]
+              http:
+              - name: prefix
+                match: [{uri: {prefix: /api/v1/}}]
+                rewrite: {uri: /v2/}
+                route:
+                - destination: {host: api.example.com}
+              - name: regex
+                match: [{uri: {prefix: /service/}}]
+                rewrite:
+                  uriRegexRewrite: {match: "^/service/([^/]+)(/.*)$", rewrite: "\\\\2/instance/\\\\1"}
+                route:
+                - destination: {host: api.example.com}
+              - name: authority
+                match: [{uri: {prefix: /internal/}}]
+                rewrite: {authority: backend.internal:8443}
+                route:
+                - destination: {host: api.example.com}
+              - name: moved
+                match: [{uri: {prefix: /old/}}]
+                redirect: {scheme: https, authority: www.example.com, uri: /landing}
+              - name: same
+                route:
+                - destination: {host: api.example.com}
+                rewrite: {authority: api.example.com}
+            """;
+
+    @Test
+    void prefixRewriteReplacesTheMatchedPrefix() throws Exception {
+        String config = file("api.yaml", REWRITES);
+
+        JsonNode root = json("--config", config, "GET", "http://api.example.com/api/v1/x");
+
+        assertThat(root.get("route").get("name").stringValue()).isEqualTo("prefix");
+        assertThat(root.get("upstreamPath").stringValue()).isEqualTo("/v2/x");
+        assertThat(root.get("upstreamAuthority").stringValue()).isEqualTo("api.example.com");
+        assertThat(root.get("rewrite").get("uri").stringValue()).as("the rule, still shown").isEqualTo("/v2/");
+        assertThat(root.get("redirect").isNull()).isTrue();
+    }
+
+    @Test
+    void regexRewriteAndTheQueryIsKept() throws Exception {
+        String config = file("api.yaml", REWRITES);
+
+        JsonNode root = json("--config", config, "GET", "http://api.example.com/service/foo/v1/api?id=7&x=y");
+
+        assertThat(root.get("route").get("name").stringValue()).isEqualTo("regex");
+        assertThat(root.get("upstreamPath").stringValue()).isEqualTo("/v1/api/instance/foo?id=7&x=y");
+        assertThat(root.get("upstreamAuthority").stringValue()).isEqualTo("api.example.com");
+    }
+
+    @Test
+    void authorityRewrite() throws Exception {
+        String config = file("api.yaml", REWRITES);
+
+        JsonNode root = json("--config", config, "GET", "http://api.example.com:8080/internal/status");
+
+        assertThat(root.get("route").get("name").stringValue()).isEqualTo("authority");
+        assertThat(root.get("upstreamPath").stringValue()).isEqualTo("/internal/status");
+        assertThat(root.get("upstreamAuthority").stringValue()).isEqualTo("backend.internal:8443");
+    }
+
+    @Test
+    void redirectLocationFromSchemeAuthorityAndUri() throws Exception {
+        String config = file("api.yaml", REWRITES);
+
+        JsonNode root = json("--config", config, "GET", "http://api.example.com/old/page?q=1");
+
+        assertThat(root.get("status").stringValue()).isEqualTo("REDIRECT");
+        JsonNode redirect = root.get("redirect");
+        assertThat(redirect.propertyNames()).containsExactly("redirectCode", "scheme", "authority", "port",
+                "derivePort", "uri", "location", "status");
+        assertThat(redirect.get("location").stringValue()).as("the query kept")
+                .isEqualTo("https://www.example.com/landing?q=1");
+        assertThat(redirect.get("status").intValue()).isEqualTo(301);
+        assertThat(root.get("upstreamPath").isNull()).isTrue();
+        assertThat(root.get("upstreamAuthority").isNull()).isTrue();
+    }
+
+    @Test
+    void textShowsWhatIsSentAfterARewrite() throws Exception {
+        String config = file("api.yaml", REWRITES);
+
+        cli.run("explain", "--config", config, "GET", "http://api.example.com/api/v1/x?a=b");
+        String prefix = out();
+        out.reset();
+        cli.run("explain", "--config", config, "GET", "http://api.example.com:8080/internal/status");
+        String authority = out();
+        out.reset();
+        cli.run("explain", "--config", config, "GET", "http://api.example.com/other");
+        String unchanged = out();
+        out.reset();
+        cli.run("explain", "--config", config, "GET", "http://api.example.com/old/page");
+        String redirect = out();
+
+        assertThat(prefix).contains("Rewrite:         uri /v2/ (replaces the matched prefix)\n"
+                + "Sent as:         authority api.example.com, path /v2/x?a=b\n");
+        assertThat(authority).contains("Sent as:         authority backend.internal:8443, path /internal/status\n");
+        assertThat(unchanged).as("a rewrite that changes nothing").contains("Rewrite:         authority")
+                .doesNotContain("Sent as:");
+        assertThat(redirect).contains("Redirect:        301 -> https://www.example.com/landing (rule sets scheme"
+                + " https, authority www.example.com, uri /landing)\n").doesNotContain("Sent as:");
     }
 
     static final String POLICIES = """
@@ -597,8 +711,9 @@ class ExplainCommandTest {
         String noRoute = out();
 
         assertThat(redirect).contains("Status:          REDIRECT (answered by the mesh with a redirect;",
-                "Redirect:        308 to uri /new/ (the rest as requested)\n").doesNotContain("Retries:");
-        assertThat(direct).endsWith("Response:        200, body \"ok\" (2 bytes)\n");
+                "Redirect:        308 -> http://web.example.com/new/ (rule sets uri /new/)\n")
+                .doesNotContain("Retries:", "Sent as:");
+        assertThat(direct).endsWith("Response:        200, body \"ok\" (2 bytes)\n").doesNotContain("Sent as:");
         assertThat(noRoute).endsWith("Status:          NO_ROUTE (no rule matched: the request fails with 404,"
                 + " response flag NR)\n");
     }
