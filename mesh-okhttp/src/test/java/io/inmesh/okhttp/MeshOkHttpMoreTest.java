@@ -29,11 +29,7 @@ import okhttp3.Response;
 import okio.BufferedSink;
 import org.junit.jupiter.api.Test;
 
-class MeshOkHttpMoreTest {
-
-    private static List<ConfigFile> files(String... yaml) {
-        return List.of(new ConfigFile("test.yaml", String.join("\n---\n", yaml).getBytes(StandardCharsets.UTF_8)));
-    }
+class MeshOkHttpMoreTest extends MeshTestSupport {
 
     @Test
     void asynchronousCallsAreRoutedAndRetriedLikeSynchronousOnes() throws Exception {

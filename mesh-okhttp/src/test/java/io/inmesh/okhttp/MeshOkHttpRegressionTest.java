@@ -23,39 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Regression tests for defects a review found in the adapter and the traffic plane. */
-class MeshOkHttpRegressionTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private Backends backends(String... versions) throws IOException {
-        Backends b = new Backends(versions);
-        closeables.add(b);
-        return b;
-    }
-
-    private Mesh mesh(Mesh.Builder builder, String... yaml) throws Exception {
-        Mesh m = builder.workload(Workload.of("default"))
-                .configFiles(List.of(new ConfigFile("test.yaml",
-                        String.join("\n---\n", yaml).getBytes(StandardCharsets.UTF_8))))
-                .build();
-        closeables.add(m);
-        return m;
-    }
-
-    private Mesh mesh(String... yaml) throws Exception {
-        return mesh(Mesh.builder().random(new Random(42)), yaml);
-    }
-
-    private static Response get(OkHttpClient client, String url) throws IOException {
-        return client.newCall(new Request.Builder().url(url).build()).execute();
-    }
-
+class MeshOkHttpRegressionTest extends MeshTestSupport {
     @Test
     void gatewayErrorRetriesAConnectionReset() throws Exception {
         Backends b = backends("v1");

@@ -26,49 +26,7 @@ import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class MeshOkHttpTest {
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-    }
-
-    private Backends backends(String... versions) throws IOException {
-        Backends b = new Backends(versions);
-        closeables.add(b);
-        return b;
-    }
-
-    private Mesh mesh(Mesh.Builder builder, String... yaml) throws Exception {
-        Mesh m = builder.workload(Workload.of("default"))
-                .configFiles(List.of(new ConfigFile("test.yaml",
-                        String.join("\n---\n", yaml).getBytes(StandardCharsets.UTF_8))))
-                .build();
-        closeables.add(m);
-        return m;
-    }
-
-    private Mesh mesh(String... yaml) throws Exception {
-        return mesh(Mesh.builder().random(new Random(42)), yaml);
-    }
-
-    private static Response get(OkHttpClient client, String url, String... headers) throws IOException {
-        Request.Builder b = new Request.Builder().url(url);
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return client.newCall(b.build()).execute();
-    }
-
-    private static String body(OkHttpClient client, String url, String... headers) throws IOException {
-        try (Response r = get(client, url, headers)) {
-            return r.body().string();
-        }
-    }
-
+class MeshOkHttpTest extends MeshTestSupport {
     @Test
     void weightedSplitStaysWithinChiSquareBounds() throws Exception {
         Backends b = backends("v1", "v2", "v3");
