@@ -67,6 +67,7 @@ public final class JwksCache implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_BODY_BYTES = 1 << 20;
     private static final Duration SCHEDULER_PERIOD = Duration.ofSeconds(30);
+    private static final System.Logger LOG = System.getLogger(JwksCache.class.getName());
 
     /** Where a key set comes from: a JWKS URL, or an issuer whose OpenID configuration names one. */
     record Source(URI uri, boolean discovery) {
@@ -291,11 +292,20 @@ public final class JwksCache implements AutoCloseable {
             return keys.orTimeout(bound, TimeUnit.MILLISECONDS).handle((k, err) -> {
                 if (err == null) {
                     KeySet ks = new KeySet(k, clock.instant());
+                    if (lastFailure != null) {
+                        LOG.log(System.Logger.Level.INFO, "{0}: fetched again, {1} keys", source, k.getKeys().size());
+                    }
                     current = ks;
                     lastFailure = null;
                     return ks;
                 }
                 Throwable cause = unwrap(err);
+                KeySet previous = current;
+                if (lastFailure == null) { // log the first failure of a run, not every retry
+                    LOG.log(System.Logger.Level.WARNING, "{0}: fetch failed ({1}); {2}", source, describe(cause),
+                            previous == null ? "tokens of this issuer are rejected until a fetch succeeds"
+                                    : "keeping the keys fetched at " + previous.fetchedAt());
+                }
                 lastError = describe(cause);
                 lastFailure = clock.instant();
                 throw new CompletionException(cause);
