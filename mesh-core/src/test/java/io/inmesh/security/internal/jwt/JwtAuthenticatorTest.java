@@ -463,4 +463,24 @@ class JwtAuthenticatorTest {
         authenticated(a.authenticate(request().bearer(token(RSA, "whatever", claims(ISSUER, "a", NOW).build()))));
         authenticated(a.authenticate(request().bearer(token(RSA, null, claims(ISSUER, "a", NOW).build()))));
     }
+
+    @Test
+    void aKeyIsUsedOnlyForItsOwnAlgorithmAndForSignatures() throws JOSEException {
+        String rs512Only = new com.nimbusds.jose.jwk.RSAKey.Builder(RSA.toRSAPublicKey()).keyID(RSA.getKeyID())
+                .algorithm(JWSAlgorithm.RS512).build().toJSONString();
+        JwtAuthenticator a = authenticator(ra("alg", """
+                - issuer: %s
+                  jwks: '{"keys":[%s]}'
+                """.formatted(ISSUER, rs512Only)));
+        String t = rs256(claims(ISSUER, "a", NOW));
+        assertThat(rejected(a.authenticate(request().bearer(t)), t)).isEqualTo(Reasons.KID_MISMATCH);
+
+        String encryption = new com.nimbusds.jose.jwk.RSAKey.Builder(RSA.toRSAPublicKey()).keyID(RSA.getKeyID())
+                .keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION).build().toJSONString();
+        JwtAuthenticator enc = authenticator(ra("enc", """
+                - issuer: %s
+                  jwks: '{"keys":[%s]}'
+                """.formatted(ISSUER, encryption)));
+        assertThat(rejected(enc.authenticate(request().bearer(t)), t)).isEqualTo(Reasons.NO_VALID_KEYS);
+    }
 }
