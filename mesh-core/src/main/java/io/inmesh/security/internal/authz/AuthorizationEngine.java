@@ -177,7 +177,10 @@ public final class AuthorizationEngine {
         return false;
     }
 
-    /** The policies in force, {@code namespace/name (ACTION)}, DENY and ALLOW and AUDIT, in scope order. */
+    /**
+     * The ALLOW, DENY and AUDIT policies in force, {@code namespace/name (ACTION)}: mesh first, then namespace, then
+     * workload.
+     */
     public List<String> policies() {
         return policies;
     }

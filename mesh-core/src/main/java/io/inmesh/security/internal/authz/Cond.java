@@ -141,8 +141,8 @@ abstract class Cond {
     }
 
     /**
-     * {@code namespaces}, {@code source.namespace}: Istio matches the peer principal against the regex
-     * {@code .*&#47;ns/V/.*} with each {@code *} of V turned into {@code .*} (generator.go,
+     * {@code namespaces}, {@code source.namespace}: Istio matches the peer principal against a regex made of
+     * {@code .*}, then {@code /ns/V/}, then {@code .*}, with each {@code *} of V turned into {@code .*} (generator.go,
      * {@code srcNamespaceGenerator}). That is: the SPIFFE path contains {@code /ns/V/}, with V's stars matching any
      * text. Implemented as an unanchored glob over the SPIFFE ID's path.
      */

@@ -237,9 +237,6 @@ public final class PathNormalizer {
                 i += 3;
                 continue;
             }
-            if (b == '%' && i + 4 < end && isHex(raw.charAt(i + 3)) && isHex(raw.charAt(i + 4))) {
-                return Rejection.DOUBLE_ENCODING;
-            }
             if (!inParameter) {
                 if (unreserved(b)) {
                     buf[n++] = (char) b;
@@ -248,6 +245,13 @@ public final class PathNormalizer {
                 }
             }
             i += 3;
+        }
+        // "%25" followed by two hex digits, however they were spelled (%2541 or %25%34%31): a second decoding
+        // would read another escape there
+        for (int k = 0; k + 4 < n; k++) {
+            if (buf[k] == '%' && buf[k + 1] == '2' && buf[k + 2] == '5' && isHex(buf[k + 3]) && isHex(buf[k + 4])) {
+                return Rejection.DOUBLE_ENCODING;
+            }
         }
         return resolve(buf, n);
     }

@@ -60,6 +60,7 @@ class PathNormalizerTest {
             "/%f0%9f%98%80 /%F0%9F%98%80",
             "/files/100%25 /files/100%25",
             "/files/100%25off /files/100%25off",
+            "/%25;x/41 /%25/41",
             // backslashes are slashes
             "\\admin /admin",
             "/public\\..\\admin /admin",
@@ -100,6 +101,8 @@ class PathNormalizerTest {
             "/a%%41 INVALID_PERCENT_ENCODING",
             "/%252e%252e/admin DOUBLE_ENCODING",
             "/%2561dmin DOUBLE_ENCODING",
+            "/%25%41dmin DOUBLE_ENCODING",
+            "/%25%34%31 DOUBLE_ENCODING",
             "/admin%c0%af.. OVERLONG_UTF8",
             "/%c0%ae%c0%ae/admin OVERLONG_UTF8",
             "/%e0%80%af OVERLONG_UTF8",
@@ -157,5 +160,36 @@ class PathNormalizerTest {
         }
         assertThat(PathNormalizer.standard().escapedSlashes()).isEqualTo(EscapedSlashes.REJECT);
         assertThat(PathNormalizer.of(EscapedSlashes.REJECT)).isSameAs(PathNormalizer.standard());
+    }
+
+    /** Random paths made of tricky pieces: the result is rejected, or canonical and a fixed point. */
+    @Test
+    void normalisedPathsAreCanonicalAndStable() {
+        String[] pieces = {"/", "//", "\\", ".", "..", "%2e", "%2E%2e", "a", "admin", ";", ";x=1", "%61", "%2f",
+                "%5c", "%25", "%41", "%c3%a9", "%c0%af", "%3b", "%", "?", "#", "~", "-", "%7E", "%20", "%e2%82%ac",
+                "%ff", "%00", "x%2", ":", "@", "=", "*"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20240917);
+        for (EscapedSlashes mode : EscapedSlashes.values()) {
+            PathNormalizer n = PathNormalizer.of(mode);
+            for (int i = 0; i < 20_000; i++) {
+                StringBuilder raw = new StringBuilder("/");
+                int count = random.nextInt(1, 10);
+                for (int k = 0; k < count; k++) {
+                    raw.append(pieces[random.nextInt(pieces.length)]);
+                }
+                PathNormalizer.Result r = n.normalize(raw.toString());
+                if (r.rejected()) {
+                    continue;
+                }
+                String p = r.path();
+                assertThat(p).as("from %s", raw).startsWith("/").doesNotContain("//", "\\", ";", "?", "#")
+                        .doesNotContain("/./", "/../").doesNotEndWith("/.").doesNotEndWith("/..");
+                assertThat(p).as("from %s", raw).doesNotContainIgnoringCase("%2e").doesNotContainIgnoringCase("%61");
+                assertThat(n.normalize(p).path()).as("normalising %s again", p).isEqualTo(p);
+                if (mode != EscapedSlashes.KEEP) {
+                    assertThat(p).doesNotContainIgnoringCase("%2f").doesNotContainIgnoringCase("%5c");
+                }
+            }
+        }
     }
 }
