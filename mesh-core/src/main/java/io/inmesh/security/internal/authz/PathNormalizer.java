@@ -29,9 +29,9 @@ import java.util.Objects;
  *
  * <p>Requests whose path cannot be read unambiguously are rejected (answer 400), with a {@link Rejection}:
  * a control character, space or non-ASCII character; a {@code %} not followed by two hex digits; {@code %00}
- * (Istio always rejects it); a percent-encoded percent sign followed by two hex digits ({@code %252e}: a server
- * that decodes twice would see {@code %2e}, one that decodes once a literal {@code %2e}, and a policy can only
- * match one of them); percent-encoded bytes that are not well-formed UTF-8, including overlong forms such as
+ * (Istio always rejects it); a percent-encoded percent sign followed by two hex digits, however they are spelled
+ * ({@code %252e}, {@code %25%32e}: a server that decodes twice would see {@code %2e}, one that decodes once a
+ * literal {@code %2e}, and a policy can only match one of them); percent-encoded bytes that are not well-formed UTF-8, including overlong forms such as
  * {@code %C0%AF} (an old spelling of {@code /}); a path not starting with {@code /}.
  *
  * <p>Encoded slashes ({@code %2F}, {@code %5C}) depend on {@link EscapedSlashes}. Istio's default ({@code BASE})
