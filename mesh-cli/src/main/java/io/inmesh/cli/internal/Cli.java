@@ -15,7 +15,7 @@ import java.util.Set;
 public final class Cli {
 
     /** Commands planned but not built yet; named so that a user gets a clearer answer than "unknown command". */
-    private static final Set<String> PLANNED = Set.of("authorize", "ca");
+    private static final Set<String> PLANNED = Set.of("ca");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -68,6 +68,7 @@ public final class Cli {
                 switch (topic) {
                     case "validate" -> out.print(Usage.VALIDATE);
                     case "explain" -> out.print(Usage.EXPLAIN);
+                    case "authorize" -> out.print(Usage.AUTHORIZE);
                     default -> out.print(Usage.MAIN);
                 }
                 return ExitCode.OK;
@@ -87,6 +88,14 @@ public final class Cli {
                     return ExitCode.OK;
                 }
                 return new ExplainCommand(out, err).run(options);
+            }
+            case "authorize" -> {
+                AuthorizeOptions options = AuthorizeOptions.parse(rest);
+                if (options.help()) {
+                    out.print(Usage.AUTHORIZE);
+                    return ExitCode.OK;
+                }
+                return new AuthorizeCommand(out, err).run(options);
             }
             default -> {
                 if (PLANNED.contains(command)) {

@@ -29,6 +29,8 @@ final class Usage {
               validate   read and validate configuration files and directories
               explain    show how the mesh routes one request: route, destinations,
                          retries, faults, mirrors, traffic policy and endpoints
+              authorize  decide one inbound request to a workload with its
+                         AuthorizationPolicies, and show its mTLS mode
 
             Options:
               -h, --help  show this help
@@ -144,5 +146,79 @@ final class Usage {
                  path that does not exist or cannot be read); one line on stderr
               3  an internal error: a bug in InMesh; a stack trace is printed on stderr,
                  please report it
+            """;
+
+    static final String AUTHORIZE = """
+            Usage: mesh authorize --config PATH [--config PATH]... [--namespace NS]
+                                  [--workload-labels K=V,K=V] [--port N] [--host HOST]
+                                  [--principal TD/ns/NS/sa/SA] [--source-ip IP]
+                                  [--request-principal ISS/SUB] [--claim NAME=VALUE]...
+                                  [-H 'Name: value']... [--json] [--] METHOD PATH
+
+            Decides one request arriving at the workload with those labels in NS, as the
+            workload's inbound filter would: the AuthorizationPolicies in force (mesh,
+            namespace, selector) in Istio's order (DENY, then ALLOW; CUSTOM is ignored,
+            AUDIT never decides), after normalising the path. Also shows the mTLS mode
+            its PeerAuthentications set for the port. The configuration is read as
+            'mesh validate' reads it; when it has errors, they are printed as
+            'mesh validate' prints them and nothing is decided.
+
+            Arguments:
+              METHOD  the HTTP method, such as GET (upper-cased)
+              PATH    the request path as sent, percent-encoded, with an optional
+                      query: /productpage, /api/%61dmin?x=1
+
+            Options:
+                  --config PATH             a configuration file or directory (read
+                                            recursively: *.yaml and *.yml); repeat for
+                                            several; at least one is required
+              -n, --namespace NS            the workload's namespace (default: default)
+                  --workload-labels K=V,..  the workload's labels, for policy selectors
+                  --port N                  the port the request arrives at (default:
+                                            the port of --host, else 80)
+                  --host HOST               the Host header, possibly with a port
+                                            (default: none)
+                  --principal TD/ns/NS/sa/SA
+                                            the caller's mTLS identity, as policies write
+                                            principals (default: none: plaintext)
+                  --source-ip IP            the caller's address (default: 127.0.0.1);
+                                            also remote.ip: X-Forwarded-For is not trusted
+                  --request-principal ISS/SUB
+                                            the verified JWT's issuer and subject
+                                            (default: no JWT)
+                  --claim NAME=VALUE        a claim of that JWT; repeat a name for a list;
+                                            nested claims as a][b=VALUE; aud and azp
+                                            give the audiences and the presenter
+              -H, --header 'Name: value'    a request header; repeat for several (a
+                                            repeated name keeps every value)
+                  --json                    print one JSON object on stdout instead of
+                                            text
+              -h, --help                    show this help
+                  --                        end of options: METHOD and PATH follow
+            Options taking a value also accept --option=value.
+
+            JSON (--json), keys in this order:
+              {"decision": "ALLOW"|"DENY", "policy": "NS/NAME"|null (the deciding
+               policy; null when no policy applies or none matched), "action":
+               "ALLOW"|"DENY"|null, "reason": TEXT, "httpStatus": null|403|400 (400:
+               the path is rejected before authorization), "mtlsMode": "STRICT"|
+               "PERMISSIVE"|"DISABLE", "mtlsPolicy": "NS/NAME"|null, "path": the
+               normalised path|null, "workload": {"namespace", "labels"}, "port": N,
+               "policies": ["NS/NAME (ACTION)"], "notes": [TEXT]}
+
+            Output:
+              stdout  the decision, or the diagnostics of an invalid configuration
+                      (with --json: mesh validate's JSON object)
+              stderr  warnings about the configuration, usage and I/O problems
+
+            Exit codes:
+              0  the request is allowed
+              1  the configuration has at least one error: nothing decided
+              2  a usage problem (a missing or bad METHOD, PATH, option value or
+                 header, an unknown option, no --config) or an I/O problem (a path
+                 that does not exist or cannot be read); one line on stderr
+              3  an internal error: a bug in InMesh; a stack trace is printed on stderr,
+                 please report it
+              4  the request is denied (403, or 400 for a rejected path)
             """;
 }

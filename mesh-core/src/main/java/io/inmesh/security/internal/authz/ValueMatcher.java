@@ -1,0 +1,114 @@
+package io.inmesh.security.internal.authz;
+
+/**
+ * One value of an AuthorizationPolicy field as Istio compiles it (istio/istio
+ * {@code pilot/pkg/security/authz/matcher}): {@code *} alone, {@code *suffix}, {@code prefix*}, or an exact value.
+ * No regex, and a {@code *} elsewhere is a literal. Matching allocates nothing.
+ *
+ * <p>{@code *} means "present" for headers, hosts and methods (Envoy's {@code present_match}), and "present and not
+ * empty" for everything Istio compiles through {@code StringMatcher} (principals, paths, SNI, claims: the regex
+ * {@code .+}); {@link #of} takes which.
+ */
+final class ValueMatcher {
+
+    enum Kind { EXACT, PREFIX, SUFFIX, PRESENT, NON_EMPTY }
+
+    private final Kind kind;
+    private final String value;
+    private final boolean ignoreCase;
+
+    private ValueMatcher(Kind kind, String value, boolean ignoreCase) {
+        this.kind = kind;
+        this.value = value;
+        this.ignoreCase = ignoreCase;
+    }
+
+    /**
+     * @param v            the policy's value
+     * @param ignoreCase   compare case-insensitively (hosts)
+     * @param starIsEmptyOk whether {@code *} accepts an empty value (header presence) or needs one character
+     */
+    static ValueMatcher of(String v, boolean ignoreCase, boolean starIsEmptyOk) {
+        if (v.equals("*")) {
+            return new ValueMatcher(starIsEmptyOk ? Kind.PRESENT : Kind.NON_EMPTY, "", ignoreCase);
+        }
+        if (v.startsWith("*")) {
+            return new ValueMatcher(Kind.SUFFIX, v.substring(1), ignoreCase);
+        }
+        if (v.endsWith("*")) {
+            return new ValueMatcher(Kind.PREFIX, v.substring(0, v.length() - 1), ignoreCase);
+        }
+        return new ValueMatcher(Kind.EXACT, v, ignoreCase);
+    }
+
+    static ValueMatcher exact(String v) {
+        return new ValueMatcher(Kind.EXACT, v, false);
+    }
+
+    static ValueMatcher prefix(String v) {
+        return new ValueMatcher(Kind.PREFIX, v, false);
+    }
+
+    static ValueMatcher suffix(String v) {
+        return new ValueMatcher(Kind.SUFFIX, v, false);
+    }
+
+    static ValueMatcher nonEmpty() {
+        return new ValueMatcher(Kind.NON_EMPTY, "", false);
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** True when {@code s} (null: absent) matches. */
+    boolean matches(String s) {
+        return s != null && matches(s, 0, s.length());
+    }
+
+    /** True when {@code s.substring(from, to)} matches; allocates nothing. */
+    boolean matches(String s, int from, int to) {
+        int len = to - from;
+        return switch (kind) {
+            case PRESENT -> true;
+            case NON_EMPTY -> len > 0;
+            case EXACT -> len == value.length() && s.regionMatches(ignoreCase, from, value, 0, len);
+            case PREFIX -> len >= value.length() && s.regionMatches(ignoreCase, from, value, 0, value.length());
+            case SUFFIX -> len >= value.length()
+                    && s.regionMatches(ignoreCase, to - value.length(), value, 0, value.length());
+        };
+    }
+
+    /** True when the concatenation {@code a + b} matches, without building it (principals: trust domain + path). */
+    boolean matchesConcat(String a, String b) {
+        int len = a.length() + b.length();
+        int v = value.length();
+        return switch (kind) {
+            case PRESENT -> true;
+            case NON_EMPTY -> len > 0;
+            case EXACT -> len == v && concatRegion(a, b, 0, v);
+            case PREFIX -> len >= v && concatRegion(a, b, 0, v);
+            case SUFFIX -> len >= v && concatRegion(a, b, len - v, v);
+        };
+    }
+
+    /** Whether {@code (a + b)[start, start + count)} equals {@code value[0, count)}. */
+    private boolean concatRegion(String a, String b, int start, int count) {
+        int inA = Math.max(0, Math.min(count, a.length() - start));
+        if (inA > 0 && !a.regionMatches(ignoreCase, start, value, 0, inA)) {
+            return false;
+        }
+        int bStart = Math.max(0, start - a.length());
+        return b.regionMatches(ignoreCase, bStart, value, inA, count - inA);
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case PRESENT, NON_EMPTY -> "*";
+            case EXACT -> value;
+            case PREFIX -> value + "*";
+            case SUFFIX -> "*" + value;
+        };
+    }
+}
