@@ -7,7 +7,14 @@ import io.inmesh.config.ConfigUpdate;
 import io.inmesh.config.ConfigWatcher;
 import io.inmesh.config.InvalidConfigException;
 import io.inmesh.config.source.ConfigSource;
+import io.inmesh.config.MeshSnapshot;
+import io.inmesh.config.PeerAuthentication;
 import io.inmesh.discovery.EndpointRegistry;
+import io.inmesh.security.InboundDecision;
+import io.inmesh.security.InboundRequest;
+import io.inmesh.security.internal.SecurityPlane;
+import io.inmesh.security.internal.jwt.JwksCache;
+import io.inmesh.security.internal.ratelimit.RateLimitBuckets;
 import io.inmesh.traffic.RequestView;
 import io.inmesh.traffic.RouteDecision;
 import io.inmesh.traffic.internal.TrafficPlane;
@@ -37,10 +44,12 @@ public final class Mesh implements AutoCloseable {
     private final ConfigWatcher watcher;
     private final AutoCloseable subscription;
     private final TrafficPlane traffic;
+    private final SecurityPlane security;
 
     private Mesh(Builder b) throws IOException, InvalidConfigException {
         this.workload = b.workload;
         this.traffic = new TrafficPlane(b.workload, b.endpointRegistry, b.nanoClock, b.random);
+        this.security = new SecurityPlane(b.workload, JwksCache.create(), new RateLimitBuckets(b.nanoClock));
         if (b.holder != null) {
             this.holder = b.holder;
             this.watcher = null;
@@ -57,10 +66,15 @@ public final class Mesh implements AutoCloseable {
                 }
             }
         }
-        this.subscription = holder.addListener(traffic::update);
+        this.subscription = holder.addListener(this::apply);
         if (holder.loaded()) {
-            traffic.update(holder.current());
+            apply(holder.current());
         }
+    }
+
+    private void apply(MeshSnapshot snapshot) {
+        traffic.update(snapshot);
+        security.update(snapshot);
     }
 
     /** A builder; {@link Builder#workload} and one of the config methods are needed. */
@@ -83,6 +97,20 @@ public final class Mesh implements AutoCloseable {
         return traffic.route(request);
     }
 
+    /**
+     * Runs the inbound checks of this workload for a request that arrived at it: PeerAuthentication mode,
+     * RequestAuthentication (JWT), AuthorizationPolicy, LocalRateLimit, in Istio's order. Server adapters call this
+     * before the application sees the request.
+     */
+    public InboundDecision inbound(InboundRequest request) {
+        return security.check(request);
+    }
+
+    /** The PeerAuthentication mode in force for {@code port} of this workload (STRICT, PERMISSIVE or DISABLE). */
+    public PeerAuthentication.Mode mtlsMode(int port) {
+        return security.mtlsMode(port);
+    }
+
     /** The traffic plane, for adapters (an {@code internal} type). */
     public TrafficPlane traffic() {
         return traffic;
@@ -99,6 +127,7 @@ public final class Mesh implements AutoCloseable {
         if (watcher != null) {
             watcher.close();
         }
+        security.close();
     }
 
     /** Builds a {@link Mesh}. */
