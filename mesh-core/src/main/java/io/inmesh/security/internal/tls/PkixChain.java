@@ -95,7 +95,12 @@ public final class PkixChain {
                     + Svid.describe(top) + " (issuer '" + top.getIssuerX500Principal().getName() + "')";
         }
         if (e.getReason() == BasicReason.INVALID_SIGNATURE) {
-            return "the signature on " + which + " does not verify with its issuer's key";
+            if (cert != null && index == path.size() - 1) {
+                return "the signature on " + which + " does not verify with the key of the trust anchor '"
+                        + cert.getIssuerX500Principal().getName() + "': another CA of the same name signed it";
+            }
+            return "the signature on " + which + " does not verify with its issuer's key (the next certificate of"
+                    + " the chain)";
         }
         if (e.getReason() == PKIXReason.NOT_CA_CERT) {
             return which + " signs another certificate of the chain but is not a CA certificate";
