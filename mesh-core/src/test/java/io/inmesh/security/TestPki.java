@@ -4,7 +4,9 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.net.Socket;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -14,9 +16,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -61,6 +66,14 @@ public final class TestPki {
         return new Issued(kp.getPrivate(), leaf(new Issued(kp.getPrivate(), null), kp).subject(name).ca(true).build());
     }
 
+    /** A self-signed root CA with exactly the name of {@code name} (same attributes, same order), but its own key. */
+    public static Issued rootCa(X500Principal name) {
+        KeyPair kp = ecKeyPair();
+        Builder b = leaf(new Issued(kp.getPrivate(), null), kp).ca(true);
+        b.subjectName = X500Name.getInstance(name.getEncoded());
+        return new Issued(kp.getPrivate(), b.build());
+    }
+
     /** Starts a certificate signed by {@code issuer} (null cert: self-signed) for a new key. */
     public static Builder leaf(Issued issuer) {
         return new Builder(issuer, ecKeyPair());
@@ -77,6 +90,7 @@ public final class TestPki {
         private final KeyPair keyPair;
         private final List<String> uris = new ArrayList<>();
         private String subject = "";
+        private X500Name subjectName;
         private boolean ca;
         private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
         private Instant notAfter = Instant.now().plus(Duration.ofHours(23));
@@ -109,7 +123,8 @@ public final class TestPki {
 
         public X509Certificate build() {
             try {
-                X500Name subjectName = subject.isEmpty() ? new X500Name(new RDN[0]) : new X500Name(subject);
+                X500Name subjectName = this.subjectName != null ? this.subjectName
+                        : subject.isEmpty() ? new X500Name(new RDN[0]) : new X500Name(subject);
                 X500Name issuerName = issuer.cert() == null ? subjectName
                         : X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded());
                 X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName,
@@ -142,18 +157,12 @@ public final class TestPki {
     }
 
     /**
-     * A plain JDK context that presents {@code chain} with {@code key} (whatever they are: no mesh checks) and trusts
-     * {@code roots} with the JDK's own PKIX trust manager (no host name check).
+     * A plain JDK context that presents {@code chain} with {@code key} whatever they are and whatever the peer asks for
+     * (no mesh checks; null key: no certificate), and trusts {@code roots} with the JDK's own PKIX trust manager (no
+     * host name check).
      */
     public static SSLContext jdkContext(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> roots) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            if (key != null) {
-                ks.setKeyEntry("key", key, new char[0], chain.toArray(new X509Certificate[0]));
-            }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-            kmf.init(ks, new char[0]);
             KeyStore ts = KeyStore.getInstance("PKCS12");
             ts.load(null, null);
             for (int i = 0; i < roots.size(); i++) {
@@ -162,10 +171,63 @@ public final class TestPki {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(ts);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            KeyManager[] kms = key == null ? new KeyManager[0]
+                    : new KeyManager[] {new FixedKeyManager(key, chain.toArray(new X509Certificate[0]))};
+            ctx.init(kms, tmf.getTrustManagers(), null);
             return ctx;
         } catch (Exception e) {
             throw new IllegalStateException("building a JDK TLS context failed", e);
+        }
+    }
+
+    /** Always presents its one key and chain. */
+    private static final class FixedKeyManager extends X509ExtendedKeyManager {
+        private final PrivateKey key;
+        private final X509Certificate[] chain;
+
+        FixedKeyManager(PrivateKey key, X509Certificate[] chain) {
+            this.key = key;
+            this.chain = chain;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[] {"fixed"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return "fixed";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return "fixed";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return new String[] {"fixed"};
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return keyType.startsWith(key.getAlgorithm()) ? "fixed" : null;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return keyType.startsWith(key.getAlgorithm()) ? "fixed" : null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return chain.clone();
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return key;
         }
     }
 }
