@@ -32,6 +32,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.EnumSet;
@@ -339,13 +340,15 @@ public final class CertificateAuthority {
     }
 
     /**
-     * Issues a workload certificate for {@code id}, valid for {@code ttl} from {@code now} (cut to the CA's expiry),
+     * Issues a workload certificate for {@code id}, valid for {@code ttl} from {@code at} (in whole seconds; cut to the
+     * CA's expiry),
      * with a new ECDSA P-256 key.
      *
      * @throws IllegalArgumentException when {@code id} is outside the CA's trust domain, or {@code ttl} not positive
      * @throws InvalidMaterialException when the CA has expired
      */
-    public CertificateBundle issue(SpiffeId id, Duration ttl, Instant now) throws InvalidMaterialException {
+    public CertificateBundle issue(SpiffeId id, Duration ttl, Instant at) throws InvalidMaterialException {
+        Instant now = at.truncatedTo(ChronoUnit.SECONDS); // certificates keep whole seconds
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
         }
