@@ -4,6 +4,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -15,7 +16,7 @@ import java.util.Set;
 public final class Cli {
 
     /** Commands planned but not built yet; named so that a user gets a clearer answer than "unknown command". */
-    private static final Set<String> PLANNED = Set.of("authorize", "ca");
+    private static final Set<String> PLANNED = Set.of("authorize");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -68,6 +69,7 @@ public final class Cli {
                 switch (topic) {
                     case "validate" -> out.print(Usage.VALIDATE);
                     case "explain" -> out.print(Usage.EXPLAIN);
+                    case "ca" -> out.print(Usage.CA);
                     default -> out.print(Usage.MAIN);
                 }
                 return ExitCode.OK;
@@ -87,6 +89,14 @@ public final class Cli {
                     return ExitCode.OK;
                 }
                 return new ExplainCommand(out, err).run(options);
+            }
+            case "ca" -> {
+                CaOptions options = CaOptions.parse(rest);
+                if (options.help()) {
+                    out.print(Usage.CA);
+                    return ExitCode.OK;
+                }
+                return new CaCommand(out, err, Clock.systemUTC()).run(options);
             }
             default -> {
                 if (PLANNED.contains(command)) {
