@@ -67,8 +67,13 @@ public final class CertificateSources {
             throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
         }
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, identity.trustDomain(), clock);
-        return BuiltInCaSource.start(ca, identity, ttl, clock, Scheduler.daemon("inmesh-ca-renewal " + identity),
-                new SplittableRandom());
+        Scheduler scheduler = Scheduler.daemon("inmesh-ca-renewal " + identity);
+        try {
+            return BuiltInCaSource.start(ca, identity, ttl, clock, scheduler, new SplittableRandom());
+        } catch (IOException | RuntimeException e) {
+            scheduler.close();
+            throw e;
+        }
     }
 
     /** {@link #pemFiles(Path, WatchOptions)} with the default watch options. */
@@ -97,7 +102,12 @@ public final class CertificateSources {
         Objects.requireNonNull(options, "options");
         BundleCheck.Names names = new BundleCheck.Names(Objects.requireNonNull(certChainFile, "certChainFile"),
                 Objects.requireNonNull(keyFile, "keyFile"), Objects.requireNonNull(rootCertFile, "rootCertFile"));
-        return PemFilesSource.open(dir, names, options, Clock.systemUTC(),
-                Scheduler.daemon("inmesh-pem-retry " + dir));
+        Scheduler scheduler = Scheduler.daemon("inmesh-pem-retry " + dir);
+        try {
+            return PemFilesSource.open(dir, names, options, Clock.systemUTC(), scheduler);
+        } catch (IOException | RuntimeException e) {
+            scheduler.close();
+            throw e;
+        }
     }
 }

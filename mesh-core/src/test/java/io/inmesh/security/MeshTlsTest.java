@@ -225,6 +225,7 @@ class MeshTlsTest {
         try (LoopbackServer permissive = new LoopbackServer(server.serverContext(), server.serverParameters(false));
              LoopbackServer.Client c = permissive.connect(client.clientSocketFactory(Set.of(MeshPki.SERVER)))) {
             assertThat(permissive.nextHandshake().peer()).isEqualTo(MeshPki.CLIENT);
+            assertThat(c.exchange("identified")).isEqualTo("identified");
         }
     }
 
