@@ -4,18 +4,15 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Dispatches {@code mesh} to its commands and turns every outcome into an exit code (see {@link ExitCode}). User
  * mistakes become one line on stderr; only a bug (an unexpected exception) prints a stack trace.
  */
 public final class Cli {
-
-    /** Commands planned but not built yet; named so that a user gets a clearer answer than "unknown command". */
-    private static final Set<String> PLANNED = Set.of("ca");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -69,6 +66,7 @@ public final class Cli {
                     case "validate" -> out.print(Usage.VALIDATE);
                     case "explain" -> out.print(Usage.EXPLAIN);
                     case "authorize" -> out.print(Usage.AUTHORIZE);
+                    case "ca" -> out.print(Usage.CA);
                     default -> out.print(Usage.MAIN);
                 }
                 return ExitCode.OK;
@@ -97,10 +95,15 @@ public final class Cli {
                 }
                 return new AuthorizeCommand(out, err).run(options);
             }
-            default -> {
-                if (PLANNED.contains(command)) {
-                    throw new UsageException(null, "'" + command + "' is not implemented yet in this version");
+            case "ca" -> {
+                CaOptions options = CaOptions.parse(rest);
+                if (options.help()) {
+                    out.print(Usage.CA);
+                    return ExitCode.OK;
                 }
+                return new CaCommand(out, err, Clock.systemUTC()).run(options);
+            }
+            default -> {
                 if (command.startsWith("-")) {
                     throw new UsageException(null, "unknown option '" + printable(command)
                             + "' (options go after the command, as in 'mesh validate --json PATH')");

@@ -31,6 +31,7 @@ final class Usage {
                          retries, faults, mirrors, traffic policy and endpoints
               authorize  decide one inbound request to a workload with its
                          AuthorizationPolicies, and show its mTLS mode
+              ca         create a CA, issue workload certificates (PEM files)
 
             Options:
               -h, --help  show this help
@@ -220,5 +221,49 @@ final class Usage {
               3  an internal error: a bug in InMesh; a stack trace is printed on stderr,
                  please report it
               4  the request is denied (403, or 400 for a rejected path)
+            """;
+
+    static final String CA = """
+            Usage: mesh ca init --dir DIR [--trust-domain TD]
+                   mesh ca issue --dir DIR --spiffe-id ID --out OUTDIR [--ttl 24h]
+
+            The built-in CA, on the command line. 'init' creates a root CA in DIR, the
+            directory the built-in certificate source (CertificateSources.builtInCa)
+            reads: root-cert.pem and root-key.pem (mode 0600), an ECDSA P-256 root
+            valid for ten years whose URI SAN names the trust domain. 'issue' issues a
+            workload certificate (an X.509-SVID: the SPIFFE ID as its one URI SAN,
+            CA:FALSE, digitalSignature, serverAuth and clientAuth) from the CA in DIR,
+            a root or an intermediate in the layout of Istio's cacerts secret
+            (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), and writes
+            Istio's file names to OUTDIR (created when missing; files replaced):
+              cert-chain.pem  the certificate, then the CA's intermediates
+              key.pem         its ECDSA P-256 private key, PKCS#8 (mode 0600)
+              root-cert.pem   the trust anchors
+            'openssl verify -CAfile root-cert.pem cert-chain.pem' accepts them; the
+            PEM file source (CertificateSources.pemFiles) reads them.
+
+            Options:
+                  --dir DIR            the CA directory (init: created when missing,
+                                       refused when it holds a CA already)
+                  --trust-domain TD    init: the trust domain (default: cluster.local)
+                  --spiffe-id ID       issue: spiffe://TD/ns/NAMESPACE/sa/ACCOUNT, in
+                                       the CA's trust domain
+                  --out OUTDIR         issue: where to write the three files
+                  --ttl DURATION       issue: validity, such as 24h, 90m or 1h30m
+                                       (default: 24h; cut to the CA's own expiry)
+              -h, --help               show this help
+            Options taking a value also accept --option=value.
+
+            Output:
+              stdout  what was created, with the file paths
+              stderr  usage and I/O problems, and a note when --ttl was cut short
+
+            Exit codes:
+              0  the CA was created or the certificate issued, or help was shown
+              2  a usage problem (a missing or bad option, an ID outside the CA's
+                 trust domain) or an I/O problem (DIR holds a CA already, holds no CA
+                 or a corrupt one, a file cannot be written); one line on stderr
+              3  an internal error: a bug in InMesh; a stack trace is printed on stderr,
+                 please report it
             """;
 }

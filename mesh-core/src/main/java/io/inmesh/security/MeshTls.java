@@ -1,0 +1,269 @@
+package io.inmesh.security;
+
+import io.inmesh.security.internal.tls.BundleCheck;
+import io.inmesh.security.internal.tls.InvalidMaterialException;
+import io.inmesh.security.internal.tls.MaterialHolder;
+import io.inmesh.security.internal.tls.MeshKeyManager;
+import io.inmesh.security.internal.tls.ProtocolSocketFactory;
+import io.inmesh.security.internal.tls.SpiffeTrustManager;
+import io.inmesh.security.internal.tls.Svid;
+import io.inmesh.security.internal.tls.TlsMaterial;
+import java.lang.System.Logger.Level;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The mesh's TLS: JSSE contexts whose key and trust material follow a {@link CertificateSource}, and whose peers are
+ * verified by SPIFFE ID rather than host name.
+ *
+ * <h2>Rotation</h2>
+ * The contexts hold a key manager and trust managers that read one volatile snapshot of the material per call, so a
+ * new bundle from the source applies to every new handshake of every context already handed out (and of server
+ * sockets already listening), while connections already established go on undisturbed. On a swap, the sessions
+ * cached by these contexts are invalidated, so later connections do full handshakes with the new material; sessions
+ * last at most {@link #SESSION_TIMEOUT_SECONDS} seconds. A bundle that fails the checks (expired or not yet valid, a
+ * key that does not match the leaf, a chain that does not verify to the trust anchors, a leaf without exactly one
+ * {@code spiffe://} URI SAN, a CA certificate as leaf) is refused: the last good material stays, and
+ * {@link #lastRejection()} says why.
+ *
+ * <h2>Peer verification</h2>
+ * Both sides check the peer's chain against the current trust anchors (PKIX, no host name check), refuse a CA
+ * certificate as leaf, require the peer's extended key usage to allow its role (when present), and require exactly
+ * one URI SAN: a SPIFFE ID in this workload's trust domain. A client further checks the server's ID against the
+ * expected set given to {@link #clientSocketFactory(Set)}. Protocols: TLS 1.3, then TLS 1.2; nothing older.
+ *
+ * <p>Private keys are never logged and never part of any {@code toString()}.
+ */
+public final class MeshTls implements AutoCloseable {
+    /** How long a TLS session may be resumed: one hour, well inside a workload certificate's lifetime. */
+    public static final int SESSION_TIMEOUT_SECONDS = 3600;
+    private static final System.Logger LOG = System.getLogger("io.inmesh.security");
+
+    private final CertificateSource source;
+    private final Clock clock;
+    private final MaterialHolder holder;
+    private final MeshKeyManager keyManager;
+    private final SpiffeTrustManager trustManager;
+    private final SSLContext serverContext;
+    private final ConcurrentMap<Set<SpiffeId>, SSLContext> clientContexts = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Set<SpiffeId>, SSLSocketFactory> socketFactories = new ConcurrentHashMap<>();
+    private final AutoCloseable listener;
+    private volatile String ownRejection;
+    private volatile Optional<String> sourceRejectionAtOwn = Optional.empty();
+
+    private MeshTls(CertificateSource source, Clock clock) {
+        this.source = source;
+        this.clock = clock;
+        CertificateBundle initial = source.current();
+        SpiffeId id;
+        try {
+            id = BundleCheck.check(initial, clock.instant(), BundleCheck.Names.ROLES);
+        } catch (InvalidMaterialException e) {
+            throw new IllegalArgumentException("the certificate source's material cannot be used: "
+                    + e.getMessage());
+        }
+        this.holder = new MaterialHolder(initial, id);
+        this.keyManager = new MeshKeyManager(holder);
+        this.trustManager = new SpiffeTrustManager(holder, clock, Set.of());
+        this.serverContext = newContext(trustManager);
+        this.listener = source.addListener(this::accept);
+    }
+
+    /** TLS over {@code source}'s material, checking validity periods on the system clock. */
+    public static MeshTls create(CertificateSource source) {
+        return create(source, Clock.systemUTC());
+    }
+
+    /**
+     * TLS over {@code source}'s material, checking validity periods (own material and peers') at {@code clock}'s time.
+     *
+     * @throws IllegalArgumentException when the source's current material fails the checks, naming what is wrong
+     */
+    public static MeshTls create(CertificateSource source, Clock clock) {
+        return new MeshTls(Objects.requireNonNull(source, "source"), Objects.requireNonNull(clock, "clock"));
+    }
+
+    private SSLContext newContext(SpiffeTrustManager tm) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
+            context.getClientSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+            context.getServerSessionContext().setSessionTimeout(SESSION_TIMEOUT_SECONDS);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK's TLS provider is not available", e);
+        }
+    }
+
+    private void accept(CertificateBundle bundle) {
+        TlsMaterial before = holder.current();
+        SpiffeId id;
+        try {
+            id = BundleCheck.check(bundle, clock.instant(), BundleCheck.Names.ROLES);
+        } catch (InvalidMaterialException e) {
+            sourceRejectionAtOwn = source.lastRejection();
+            ownRejection = e.getMessage();
+            LOG.log(Level.WARNING, () -> "InMesh TLS refused new material from " + source + ", keeping " + before.bundle()
+                    + ": " + e.getMessage());
+            return;
+        }
+        if (!id.equals(before.id())) {
+            LOG.log(Level.WARNING, () -> "InMesh TLS identity changes from " + before.id() + " to " + id);
+        }
+        holder.swap(bundle, id);
+        invalidateSessions(serverContext);
+        clientContexts.values().forEach(MeshTls::invalidateSessions);
+    }
+
+    private static void invalidateSessions(SSLContext context) {
+        for (SSLSessionContext sessions : new SSLSessionContext[] {context.getClientSessionContext(),
+                context.getServerSessionContext()}) {
+            Enumeration<byte[]> ids = sessions.getIds();
+            for (byte[] sessionId : Collections.list(ids)) {
+                SSLSession s = sessions.getSession(sessionId);
+                if (s != null) {
+                    s.invalidate();
+                }
+            }
+        }
+    }
+
+    /**
+     * The context for the server side. Its key and trust material follow the source. Configure each server socket or
+     * engine with {@link #serverParameters(boolean)}: the context itself does not ask for client certificates.
+     */
+    public SSLContext serverContext() {
+        return serverContext;
+    }
+
+    /**
+     * Parameters for a server socket or engine of {@link #serverContext()}: TLS 1.3 and 1.2, and client certificates
+     * required ({@code STRICT} mTLS) or requested but optional ({@code PERMISSIVE}: a client that presents one is
+     * verified and identified, one that does not gets through without an identity).
+     */
+    public SSLParameters serverParameters(boolean requireClientCert) {
+        SSLParameters p = serverContext.getDefaultSSLParameters();
+        p.setProtocols(ProtocolSocketFactory.protocols(serverContext.getSupportedSSLParameters().getProtocols()));
+        p.setEndpointIdentificationAlgorithm(null);
+        if (requireClientCert) {
+            p.setNeedClientAuth(true);
+        } else {
+            p.setWantClientAuth(true);
+        }
+        return p;
+    }
+
+    /**
+     * A client context that presents this workload's certificate and accepts a server only when its SPIFFE ID is one
+     * of {@code expectedServerIds} (empty: any ID of the trust domain). The same context is returned for the same set,
+     * for as long as this object lives. For clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine
+     * based ones); socket clients use {@link #clientSocketFactory(Set)}.
+     */
+    public SSLContext clientContext(Set<SpiffeId> expectedServerIds) {
+        Set<SpiffeId> key = Set.copyOf(expectedServerIds);
+        return clientContexts.computeIfAbsent(key,
+                k -> newContext(new SpiffeTrustManager(holder, clock, k)));
+    }
+
+    /**
+     * A socket factory presenting this workload's certificate and accepting a server only when its SPIFFE ID is one of
+     * {@code expectedServerIds} (the DestinationRule's {@code subjectAltNames}, or the service account of the endpoint;
+     * empty: any ID of the trust domain). Its sockets speak TLS 1.3 or 1.2 and do no host name check: the identity
+     * check is part of the handshake, which fails when the server is not expected. The same factory is returned for
+     * the same set, so that connection pools keyed by the factory (OkHttp's) reuse connections; an HTTP client's own
+     * host name verification must be turned off for these connections, since servers are named by SPIFFE ID.
+     */
+    public SSLSocketFactory clientSocketFactory(Set<SpiffeId> expectedServerIds) {
+        Set<SpiffeId> key = Set.copyOf(expectedServerIds);
+        return socketFactories.computeIfAbsent(key,
+                k -> new ProtocolSocketFactory(clientContext(k).getSocketFactory()));
+    }
+
+    /**
+     * The trust manager of the server side: verifies a peer's chain against the current trust anchors and requires a
+     * SPIFFE ID in the trust domain (any ID, for both client and server chains). For APIs that want one next to a
+     * socket factory (OkHttp's {@code sslSocketFactory(factory, trustManager)}).
+     */
+    public X509TrustManager trustManager() {
+        return trustManager;
+    }
+
+    /** The material in force now. */
+    public CertificateBundle current() {
+        return holder.current().bundle();
+    }
+
+    /** This workload's SPIFFE ID, from the current material. */
+    public SpiffeId identity() {
+        return holder.current().id();
+    }
+
+    /**
+     * Why the most recent material was refused, by the source or by this object, naming what was wrong; empty when
+     * nothing was ever refused.
+     */
+    public Optional<String> lastRejection() {
+        String own = ownRejection;
+        Optional<String> fromSource = source.lastRejection();
+        if (own != null && fromSource.equals(sourceRejectionAtOwn)) {
+            return Optional.of(own); // the source refused nothing since this object refused its bundle
+        }
+        return fromSource.isPresent() ? fromSource : Optional.ofNullable(own);
+    }
+
+    /**
+     * The SPIFFE ID of the peer of a verified session: the single URI SAN of its leaf certificate. Null when the peer
+     * presented no certificate (plaintext is never a session; a PERMISSIVE server's client without a certificate is),
+     * or when its certificate carries no valid SPIFFE ID (a session this class's trust managers did not verify).
+     */
+    public static SpiffeId peerIdentity(SSLSession session) {
+        Certificate[] chain;
+        try {
+            chain = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+            return null;
+        }
+        try {
+            return Svid.spiffeId(leaf);
+        } catch (CertificateException e) {
+            return null;
+        }
+    }
+
+    /** Stops following the source (the source itself stays open: close it separately). Idempotent. */
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "removing the certificate listener", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MeshTls[" + holder.current().bundle() + "]";
+    }
+}
