@@ -10,7 +10,10 @@ import io.inmesh.config.source.ConfigSource;
 import io.inmesh.config.MeshSnapshot;
 import io.inmesh.config.PeerAuthentication;
 import io.inmesh.discovery.EndpointRegistry;
+import io.inmesh.security.CertificateSource;
 import io.inmesh.security.InboundDecision;
+import io.inmesh.security.MeshTls;
+import io.inmesh.security.SpiffeId;
 import io.inmesh.security.InboundRequest;
 import io.inmesh.security.internal.SecurityPlane;
 import io.inmesh.security.internal.jwt.JwksCache;
@@ -45,11 +48,15 @@ public final class Mesh implements AutoCloseable {
     private final AutoCloseable subscription;
     private final TrafficPlane traffic;
     private final SecurityPlane security;
+    private final String trustDomain;
+    private final MeshTls tls;
 
     private Mesh(Builder b) throws IOException, InvalidConfigException {
         this.workload = b.workload;
         this.traffic = new TrafficPlane(b.workload, b.endpointRegistry, b.nanoClock, b.random);
         this.security = new SecurityPlane(b.workload, JwksCache.create(), new RateLimitBuckets(b.nanoClock));
+        this.trustDomain = b.trustDomain;
+        this.tls = b.certificates == null ? null : MeshTls.create(b.certificates);
         if (b.holder != null) {
             this.holder = b.holder;
             this.watcher = null;
@@ -111,6 +118,24 @@ public final class Mesh implements AutoCloseable {
         return security.mtlsMode(port);
     }
 
+    /** The trust domain of the mesh's SPIFFE identities ({@code cluster.local} unless configured). */
+    public String trustDomain() {
+        return trustDomain;
+    }
+
+    /** This workload's SPIFFE identity: {@code spiffe://<trust domain>/ns/<namespace>/sa/<service account>}. */
+    public SpiffeId identity() {
+        return SpiffeId.of(trustDomain, workload);
+    }
+
+    /**
+     * The mesh's TLS material (workload certificate, trust bundle, SPIFFE peer verification), or null when the mesh
+     * was built without {@link Builder#certificates}: then calls that need mutual TLS fail closed.
+     */
+    public MeshTls tls() {
+        return tls;
+    }
+
     /** The traffic plane, for adapters (an {@code internal} type). */
     public TrafficPlane traffic() {
         return traffic;
@@ -128,6 +153,9 @@ public final class Mesh implements AutoCloseable {
             watcher.close();
         }
         security.close();
+        if (tls != null) {
+            tls.close();
+        }
     }
 
     /** Builds a {@link Mesh}. */
@@ -140,6 +168,8 @@ public final class Mesh implements AutoCloseable {
         private EndpointRegistry endpointRegistry;
         private LongSupplier nanoClock = System::nanoTime;
         private RandomGenerator random = new ThreadLocalRandomGenerator();
+        private String trustDomain = SpiffeId.DEFAULT_TRUST_DOMAIN;
+        private CertificateSource certificates;
 
         private Builder() {
         }
@@ -180,6 +210,21 @@ public final class Mesh implements AutoCloseable {
             return this;
         }
 
+        /** The trust domain of SPIFFE identities; {@code cluster.local} by default, as in Istio. */
+        public Builder trustDomain(String trustDomain) {
+            this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
+            return this;
+        }
+
+        /**
+         * Where the workload certificate comes from ({@link io.inmesh.security.CertificateSources}): the built-in CA
+         * or PEM files. Needed for mutual TLS; the caller keeps ownership of the source and closes it.
+         */
+        public Builder certificates(CertificateSource certificates) {
+            this.certificates = Objects.requireNonNull(certificates, "certificates");
+            return this;
+        }
+
         /** Monotonic time in nanoseconds (tests inject a fake). */
         public Builder nanoClock(LongSupplier nanoClock) {
             this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
@@ -206,6 +251,13 @@ public final class Mesh implements AutoCloseable {
             if (configs != 1) {
                 throw new IllegalStateException("Mesh.builder(): give exactly one of config(source), configFiles(...)"
                         + " and configHolder(...)");
+            }
+            if (certificates != null) {
+                SpiffeId id = certificates.current().spiffeId();
+                if (!id.trustDomain().equals(trustDomain)) {
+                    throw new IllegalStateException("the workload certificate's identity " + id + " is not in the"
+                            + " mesh's trust domain " + trustDomain + "; set Mesh.builder().trustDomain(...) to match");
+                }
             }
             return new Mesh(this);
         }

@@ -132,6 +132,11 @@ public final class MeshTls implements AutoCloseable {
         holder.swap(bundle, id);
         invalidateSessions(serverContext);
         clientContexts.values().forEach(MeshTls::invalidateSessions);
+        // New client contexts (with empty session caches) for later calls: invalidating cached sessions does not
+        // stop the JDK from resuming TLS 1.3 sessions from tickets, and a resumed session keeps the old
+        // certificates. Connections already made with the old factories keep working until they close.
+        socketFactories.clear();
+        clientContexts.clear();
     }
 
     private static void invalidateSessions(SSLContext context) {
@@ -174,8 +179,8 @@ public final class MeshTls implements AutoCloseable {
 
     /**
      * A client context that presents this workload's certificate and accepts a server only when its SPIFFE ID is one
-     * of {@code expectedServerIds} (empty: any ID of the trust domain). The same context is returned for the same set,
-     * for as long as this object lives. For clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine
+     * of {@code expectedServerIds} (empty: any ID of the trust domain). The same context is returned for the same set
+     * until the material changes. For clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine
      * based ones); socket clients use {@link #clientSocketFactory(Set)}.
      */
     public SSLContext clientContext(Set<SpiffeId> expectedServerIds) {
@@ -189,7 +194,8 @@ public final class MeshTls implements AutoCloseable {
      * {@code expectedServerIds} (the DestinationRule's {@code subjectAltNames}, or the service account of the endpoint;
      * empty: any ID of the trust domain). Its sockets speak TLS 1.3 or 1.2 and do no host name check: the identity
      * check is part of the handshake, which fails when the server is not expected. The same factory is returned for
-     * the same set, so that connection pools keyed by the factory (OkHttp's) reuse connections; an HTTP client's own
+     * the same set (until the material changes: then a new one, so that new connections make full handshakes with the new
+     * certificate), so that connection pools keyed by the factory (OkHttp's) reuse connections; an HTTP client's own
      * host name verification must be turned off for these connections, since servers are named by SPIFFE ID.
      */
     public SSLSocketFactory clientSocketFactory(Set<SpiffeId> expectedServerIds) {

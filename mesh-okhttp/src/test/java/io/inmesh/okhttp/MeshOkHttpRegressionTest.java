@@ -40,6 +40,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
                 """);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(503);
             assertThat(b.get("v1").count.get()).as("Envoy retries a reset under gateway-error").isEqualTo(3);
         }
     }
@@ -102,6 +103,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         t.join(5000);
         int before = b.get("v1").count.get();
         try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(503);
             assertThat(b.get("v1").count.get() - before).as("the next request may retry once").isEqualTo(2);
         }
     }
@@ -172,6 +174,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
                 """);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         try (Response r = get(client, "http://reviews:9080/api/x")) {
+            assertThat(r.code()).isEqualTo(200);
             var seen = b.get("v1").requests.get(0);
             assertThat(seen.getHeaders().get("x-root")).isEqualTo("yes");
             assertThat(seen.getTarget()).isEqualTo("/v2/x");
@@ -261,8 +264,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
                   - route: [{destination: {host: reviews, subset: v1}}]
                 """);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
-        try (Response r = get(client, "http://reviews:9080/")) {
-        }
+        get(client, "http://reviews:9080/").close();
         late.list = List.of(endpoint(b.get("v1").port()));
         try (Response r = get(client, "http://reviews:9080/")) {
             assertThat(r.code()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package io.inmesh.okhttp.internal;
 
 import io.inmesh.Mesh;
+import io.inmesh.security.MeshTls;
 import io.inmesh.traffic.ResponseFlag;
 import io.inmesh.traffic.RouteStatus;
 import io.inmesh.traffic.internal.FaultSpec;
@@ -51,6 +52,7 @@ public final class MeshInterceptor implements Interceptor {
     private final Mirrors mirrors;
     private final Map<String, Dns> dnsByAddress = new ConcurrentHashMap<>();
     private final ConnectionLifetimes.Pools pools = new ConnectionLifetimes.Pools();
+    private final ClientTls clientTls = new ClientTls();
 
     public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
         this.mesh = mesh;
@@ -158,7 +160,9 @@ public final class MeshInterceptor implements Interceptor {
                         pause(chain, call.backoffNanos());
                         continue;
                     }
-                    return local(request, call, call.failureStatus(), call.failureDetail(), null);
+                    String detail = failure == TryFailure.TLS_FAILURE && e.getMessage() != null
+                            ? call.failureDetail() + ": " + e.getMessage() : call.failureDetail();
+                    return local(request, call, call.failureStatus(), detail, null);
                 } catch (RuntimeException | Error e) {
                     t.release();
                     throw e;
@@ -185,11 +189,38 @@ public final class MeshInterceptor implements Interceptor {
         }
     }
 
-    /** Sends one try: the request rebuilt for the chosen endpoint, with the try's time limits and pool. */
+    /**
+     * Sends one try: the request rebuilt for the chosen endpoint (mutual TLS or TLS origination as the destination
+     * asks), with the try's time limits and pool.
+     */
     private Response proceed(Chain base, Request request, MeshCall call, MeshCall.Try t) throws IOException {
-        boolean tls = request.isHttps() && !t.address.equals(request.url().host());
-        Request tryRequest = tryRequest(request, call, t, tls);
-        Chain c = tls ? base.withDns(dnsFor(t.address)) : base;
+        ClientTls.Plan tlsPlan = clientTls.plan(mesh, call, t);
+        Request tryRequest;
+        Chain c = base;
+        switch (tlsPlan.kind()) {
+            case MESH_MTLS: {
+                // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
+                tryRequest = tryRequest(request, call, t, "https", t.address);
+                MeshTls tls = mesh.tls();
+                c = c.withSslSocketFactory(tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager())
+                        .withHostnameVerifier(ClientTls.SPIFFE_VERIFIED);
+                break;
+            }
+            case ORIGINATE:
+                // TLS verifies the server's name: the URL keeps it and DNS answers with the endpoint's address
+                tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName());
+                c = c.withSslSocketFactory(tlsPlan.factory(), tlsPlan.trustManager()).withDns(dnsFor(t.address));
+                break;
+            default: {
+                boolean keepName = request.isHttps() && !t.address.equals(request.url().host());
+                tryRequest = tryRequest(request, call, t, request.url().scheme(),
+                        keepName ? request.url().host() : t.address);
+                if (keepName) {
+                    c = c.withDns(dnsFor(t.address));
+                }
+                break;
+            }
+        }
         ConnectionPool pool = pools.poolFor(t.policy());
         if (pool != null) {
             c = c.withConnectionPool(pool);
@@ -242,12 +273,9 @@ public final class MeshInterceptor implements Interceptor {
     }
 
     /** The request for one try: to the chosen endpoint, with the route's rewrites and header operations. */
-    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, boolean keepHost) {
+    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, String scheme, String urlHost) {
         HttpUrl url = original.url();
-        HttpUrl.Builder u = url.newBuilder().port(t.port);
-        if (!keepHost) {
-            u.host(t.address);
-        }
+        HttpUrl.Builder u = url.newBuilder().scheme(scheme).host(urlHost).port(t.port);
         String path = call.path();
         if (!path.equals(url.encodedPath())) {
             u.encodedPath(path);

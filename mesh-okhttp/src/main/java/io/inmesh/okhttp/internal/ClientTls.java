@@ -1,0 +1,173 @@
+package io.inmesh.okhttp.internal;
+
+import io.inmesh.Mesh;
+import io.inmesh.config.DestinationRule.ClientTlsSettings;
+import io.inmesh.config.DestinationRule.TlsMode;
+import io.inmesh.discovery.Endpoint;
+import io.inmesh.security.MeshTls;
+import io.inmesh.security.SpiffeId;
+import io.inmesh.security.internal.tls.Pem;
+import io.inmesh.traffic.internal.MeshCall;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * How a try goes out, from the destination's DestinationRule {@code tls} and the endpoint's labels, as Istio
+ * decides it:
+ * <ul>
+ *   <li>{@code ISTIO_MUTUAL}, or no {@code tls} and an endpoint labelled {@code security.istio.io/tlsMode: istio}
+ *       (auto mTLS): mutual TLS with the workload certificate; the server must present a SPIFFE ID from
+ *       {@code subjectAltNames}, else the endpoint's service account, else any ID of the trust domain. Without a
+ *       workload certificate the try fails closed.</li>
+ *   <li>{@code DISABLE}, or no {@code tls} and no label: plaintext as the application asked.</li>
+ *   <li>{@code SIMPLE}: TLS origination to the endpoint, the server's certificate verified for {@code sni} (else
+ *       the host) against {@code caCertificates} (else the JVM's trust store).</li>
+ *   <li>{@code MUTUAL}: as SIMPLE, presenting {@code clientCertificate} and {@code privateKey} (PEM files, read when
+ *       the policy is first used; a config change re-reads them).</li>
+ * </ul>
+ */
+final class ClientTls {
+    /** The server's identity was checked by the mesh's SPIFFE trust manager, not by name. */
+    static final HostnameVerifier SPIFFE_VERIFIED = (hostname, session) -> true;
+
+    enum Kind { AS_REQUESTED, MESH_MTLS, ORIGINATE }
+
+    /** What to do for one try. */
+    record Plan(Kind kind, Set<SpiffeId> expected, SSLSocketFactory factory, X509TrustManager trustManager,
+                String serverName) {
+    }
+
+    private static final Plan AS_REQUESTED = new Plan(Kind.AS_REQUESTED, null, null, null, null);
+
+    private final Map<ClientTlsSettings, Plan> originated = new ConcurrentHashMap<>();
+
+    /** The plan for try {@code t} of {@code call}; throws when mutual TLS is required and cannot be done. */
+    Plan plan(Mesh mesh, MeshCall call, MeshCall.Try t) throws IOException {
+        ClientTlsSettings settings = t.policy().tls();
+        Endpoint endpoint = t.endpoint();
+        TlsMode mode = settings == null ? null : settings.mode();
+        boolean meshMtls = mode == TlsMode.ISTIO_MUTUAL || (mode == null && endpoint != null
+                && "istio".equals(endpoint.labels().get(Endpoint.TLS_MODE_LABEL)));
+        if (meshMtls) {
+            MeshTls tls = mesh.tls();
+            if (tls == null) {
+                throw new SSLHandshakeException("mutual TLS is required for " + call.targetHost() + " ("
+                        + (mode == TlsMode.ISTIO_MUTUAL ? "DestinationRule tls.mode ISTIO_MUTUAL"
+                        : "endpoint label " + Endpoint.TLS_MODE_LABEL + ": istio") + ") but this mesh has no"
+                        + " workload certificate; build it with Mesh.builder().certificates(...)");
+            }
+            return new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, call.targetHost()), null, null,
+                    null);
+        }
+        if (mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL) {
+            Plan p = originated.get(settings);
+            if (p == null) {
+                p = originate(settings, call.targetHost());
+                if (originated.size() < 256) {
+                    originated.putIfAbsent(settings, p);
+                }
+            }
+            return p;
+        }
+        return AS_REQUESTED;
+    }
+
+    /** The server identities a mesh mTLS try accepts; empty: any identity of the trust domain. */
+    private static Set<SpiffeId> expected(Mesh mesh, ClientTlsSettings settings, Endpoint endpoint, String host) {
+        Set<SpiffeId> ids = new HashSet<>();
+        if (settings != null && settings.subjectAltNames() != null && !settings.subjectAltNames().isEmpty()) {
+            for (String san : settings.subjectAltNames()) {
+                if (san.startsWith("spiffe://")) {
+                    ids.add(SpiffeId.parse(san));
+                }
+            }
+            return Set.copyOf(ids);
+        }
+        String sa = endpoint == null ? null : endpoint.serviceAccount();
+        if (sa != null && !sa.isEmpty()) {
+            if (sa.startsWith("spiffe://")) {
+                return Set.of(SpiffeId.parse(sa));
+            }
+            String ns = serviceNamespace(host, mesh.config().current().options().clusterDomain());
+            if (ns != null) {
+                return Set.of(new SpiffeId(mesh.trustDomain(), "/ns/" + ns + "/sa/" + sa));
+            }
+        }
+        return Set.of();
+    }
+
+    /** {@code ns} of {@code name.ns.svc.<domain>}, else null. */
+    static String serviceNamespace(String host, String clusterDomain) {
+        String suffix = ".svc." + clusterDomain;
+        if (!host.endsWith(suffix)) {
+            return null;
+        }
+        String rest = host.substring(0, host.length() - suffix.length());
+        int dot = rest.lastIndexOf('.');
+        return dot <= 0 ? null : rest.substring(dot + 1);
+    }
+
+    private static Plan originate(ClientTlsSettings s, String host) throws IOException {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (s.caCertificates() != null && !s.caCertificates().isEmpty()) {
+                List<X509Certificate> roots = Pem.readCertificates(Files.readAllBytes(Path.of(s.caCertificates())),
+                        s.caCertificates());
+                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+                ks.load(null, null);
+                for (int i = 0; i < roots.size(); i++) {
+                    ks.setCertificateEntry("ca-" + i, roots.get(i));
+                }
+                tmf.init(ks);
+            } else {
+                tmf.init((KeyStore) null);
+            }
+            X509TrustManager tm = null;
+            for (TrustManager m : tmf.getTrustManagers()) {
+                if (m instanceof X509TrustManager) {
+                    tm = (X509TrustManager) m;
+                }
+            }
+            KeyManagerFactory kmf = null;
+            if (s.mode() == TlsMode.MUTUAL) {
+                if (s.clientCertificate() == null || s.privateKey() == null) {
+                    throw new SSLHandshakeException("DestinationRule tls.mode MUTUAL needs clientCertificate and"
+                            + " privateKey files");
+                }
+                List<X509Certificate> chain = Pem.readCertificates(
+                        Files.readAllBytes(Path.of(s.clientCertificate())), s.clientCertificate());
+                PrivateKey key = Pem.readPrivateKey(Files.readAllBytes(Path.of(s.privateKey())), s.privateKey());
+                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+                ks.load(null, null);
+                char[] none = new char[0];
+                ks.setKeyEntry("client", key, none, chain.toArray(new X509Certificate[0]));
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, none);
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[] {tm}, null);
+            String name = s.sni() != null && !s.sni().isEmpty() ? s.sni() : host;
+            return new Plan(Kind.ORIGINATE, null, ctx.getSocketFactory(), tm, name);
+        } catch (Exception e) { // a missing or unreadable file, bad PEM: a TLS failure of this destination
+            throw new SSLHandshakeException("DestinationRule tls (" + s.mode() + ") for " + host
+                    + " cannot be set up: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.inmesh.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.Mesh;
+import io.inmesh.Workload;
+import io.inmesh.security.CertificateSource;
+import io.inmesh.security.CertificateSources;
+import io.inmesh.security.MeshTls;
+import io.inmesh.security.SpiffeId;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Client-side mutual TLS with real handshakes against a server holding a mesh certificate. */
+class MeshOkHttpMtlsTest extends MeshTestSupport {
+    private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");
+    private static final SpiffeId FRONTEND = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/frontend");
+
+    @TempDir
+    Path caDir;
+
+    private MockWebServer meshServer(SpiffeId identity) throws Exception {
+        CertificateSource certs = CertificateSources.builtInCa(caDir, identity);
+        closeables.add(certs);
+        MeshTls tls = MeshTls.create(certs);
+        closeables.add(tls);
+        MockWebServer server = new MockWebServer();
+        closeables.add(server);
+        server.useHttps(tls.serverContext().getSocketFactory());
+        server.requireClientAuth();
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                X509Certificate peer = (X509Certificate) request.getHandshake().peerCertificates().get(0);
+                String id;
+                try {
+                    id = peer.getSubjectAlternativeNames().iterator().next().get(1).toString();
+                } catch (Exception e) {
+                    id = "unreadable: " + e;
+                }
+                return new MockResponse.Builder().code(200).body("hello " + id).build();
+            }
+        });
+        server.start(java.net.InetAddress.getLoopbackAddress(), 0);
+        return server;
+    }
+
+    private Mesh clientMesh(String yaml) throws Exception {
+        CertificateSource certs = CertificateSources.builtInCa(caDir, FRONTEND);
+        closeables.add(certs);
+        return mesh(Mesh.builder().certificates(certs).workload(new Workload("default", "frontend", Map.of())),
+                yaml);
+    }
+
+    private static String serviceEntry(int port, String serviceAccount, boolean label) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http, protocol: HTTP}]
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews%s}%s}
+                """.formatted(port, label ? ", security.istio.io/tlsMode: istio" : "",
+                serviceAccount == null ? "" : ", serviceAccount: " + serviceAccount);
+    }
+
+    @Test
+    void autoMtlsToALabelledEndpointPresentsTheWorkloadCertificateAndChecksTheServersId() throws Exception {
+        MockWebServer server = meshServer(REVIEWS);
+        Mesh mesh = clientMesh(serviceEntry(server.getPort(), "reviews", true));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/hello")) {
+            assertThat(r.code()).isEqualTo(200);
+            assertThat(r.body().string()).isEqualTo("hello " + FRONTEND.uri());
+            assertThat(r.handshake()).as("the caller sees a TLS handshake").isNotNull();
+        }
+        RecordedRequest seen = server.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(seen.getHandshake().tlsVersion().javaName()).isEqualTo("TLSv1.3");
+        assertThat(seen.getUrl().host()).as("the authority the caller used").isEqualTo("reviews");
+    }
+
+    @Test
+    void aServerWithAnotherIdentityIsRefusedAndNotRetried() throws Exception {
+        MockWebServer server = meshServer(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/impostor"));
+        Mesh mesh = clientMesh(serviceEntry(server.getPort(), "reviews", true));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/hello")) {
+            assertThat(r.code()).isEqualTo(503);
+            assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UF");
+            assertThat(r.body().string()).contains("TLS error").contains("impostor");
+        }
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    @Test
+    void istioMutualChecksTheSubjectAltNames() throws Exception {
+        MockWebServer server = meshServer(REVIEWS);
+        Mesh mesh = clientMesh(serviceEntry(server.getPort(), null, false) + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    tls: {mode: ISTIO_MUTUAL, subjectAltNames: ["spiffe://cluster.local/ns/default/sa/reviews"]}
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        assertThat(body(client, "http://reviews:9080/")).isEqualTo("hello " + FRONTEND.uri());
+    }
+
+    @Test
+    void mutualTlsWithoutAWorkloadCertificateFailsClosed() throws Exception {
+        MockWebServer server = meshServer(REVIEWS);
+        Mesh mesh = mesh(serviceEntry(server.getPort(), "reviews", true));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(503);
+            assertThat(r.body().string()).contains("no workload certificate");
+        }
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    @Test
+    void certificatesRotatingEverySecondsWhileRequestsFlowFailNothing() throws Exception {
+        MockWebServer server = meshServer(REVIEWS);
+        CertificateSource certs = CertificateSources.builtInCa(caDir, FRONTEND, Duration.ofSeconds(2),
+                java.time.Clock.systemUTC());
+        closeables.add(certs);
+        Mesh mesh = mesh(Mesh.builder().certificates(certs).workload(new Workload("default", "frontend", Map.of())),
+                serviceEntry(server.getPort(), "reviews", true));
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
+                .connectionPool(new okhttp3.ConnectionPool(0, 1, TimeUnit.MILLISECONDS)), mesh).build();
+        Set<java.math.BigInteger> serials = new HashSet<>();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int requests = 0;
+        while (System.nanoTime() < end) {
+            try (Response r = get(client, "http://reviews:9080/")) {
+                assertThat(r.code()).as("request %d", requests).isEqualTo(200);
+                serials.add(((X509Certificate) r.handshake().localCertificates().get(0)).getSerialNumber());
+            }
+            requests++;
+        }
+        assertThat(requests).isGreaterThan(20);
+        assertThat(serials).as("the client certificate was renewed while requests flowed").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void disableSendsPlaintextEvenToALabelledEndpoint() throws Exception {
+        Backends plain = backends("v1");
+        String se = serviceEntry(plain.get("v1").port(), "reviews", true);
+        OkHttpClient auto = MeshOkHttp.configure(new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(1)),
+                clientMesh(se)).build();
+        try (Response r = get(auto, "http://reviews:9080/")) {
+            // the plaintext server either answers the TLS hello with garbage (a TLS error, 503 UF) or waits for a
+            // request line that never comes (a timeout, 504 UT); never a plaintext exchange
+            assertThat(r.code()).as("auto mTLS against a plaintext server fails closed").isIn(503, 504);
+            assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isIn("UF", "UT");
+        }
+        assertThat(plain.get("v1").count.get()).isZero();
+        OkHttpClient disabled = MeshOkHttp.newClient(clientMesh(se + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: reviews
+                  trafficPolicy: {tls: {mode: DISABLE}}
+                """));
+        assertThat(body(disabled, "http://reviews:9080/")).isEqualTo("v1");
+    }
+}
