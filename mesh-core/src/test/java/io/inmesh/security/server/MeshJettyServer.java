@@ -34,7 +34,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>for {@code PLAINTEXT_REFUSED} closes the connection without answering (Envoy resets it);</li>
  *   <li>for the other refusals answers the decision's status, body and headers;</li>
  *   <li>when allowed answers 200 with a body naming the peer's SPIFFE ID (or {@code plaintext}), the request
- *       identity, the mode and the TLS protocol, one {@code name: value} per line, plus the decision's headers.</li>
+ *       identity, the mode, the TLS protocol, the SNI, the host and the path, one {@code name: value} per line,
+ *       plus the decision's headers.</li>
  * </ul>
  * Each decision is also queued for the test to inspect, and so is each failed handshake, with its causes (an
  * {@code SslHandshakeListener} bean of the connector, which the {@code SslConnectionFactory} installs on each
@@ -53,6 +54,10 @@ final class MeshJettyServer implements AutoCloseable {
         server = new Server(threads);
         HttpConnectionFactory http = new HttpConnectionFactory(new HttpConfiguration());
         SslConnectionFactory tls = new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString());
+        // Jetty would add a SecureRequestCustomizer, whose SNI host check answers 400 "Invalid SNI" to every request:
+        // it matches the Host header against the certificate's DNS names, and a mesh certificate has none (its only
+        // SAN is the SPIFFE ID). The handler reads the TLS session from the end point instead.
+        tls.setEnsureSecureRequestCustomizer(false);
         ConnectionFactory[] factories = detect
                 ? new ConnectionFactory[] {new DetectorConnectionFactory(tls), http}
                 : new ConnectionFactory[] {tls, http};
@@ -195,7 +200,9 @@ final class MeshJettyServer implements AutoCloseable {
                     + "identity: " + (decision.identity() == null ? "none" : decision.identity().principal()) + "\n"
                     + "mode: " + decision.mtlsMode() + "\n"
                     + "tls: " + (inbound.tls() ? inbound.tlsProtocol() : "none") + "\n"
-                    + "sni: " + (inbound.sni() == null ? "none" : inbound.sni()) + "\n";
+                    + "sni: " + (inbound.sni() == null ? "none" : inbound.sni()) + "\n"
+                    + "host: " + inbound.host() + "\n"
+                    + "path: " + inbound.path() + (inbound.query() == null ? "" : "?" + inbound.query()) + "\n";
             Content.Sink.write(response, true, body, callback);
             return true;
         }

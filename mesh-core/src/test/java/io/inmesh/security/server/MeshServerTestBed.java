@@ -145,6 +145,11 @@ final class MeshServerTestBed implements AutoCloseable {
      * {@link SClientHandshakeTest}.
      */
     Curl.Result mtls(Path client, String path, String... extra) throws Exception {
+        return mtlsUrl(client, server.httpsUrl(path), extra);
+    }
+
+    /** {@link #mtls} to another URL (a host name with {@code --resolve}). */
+    Curl.Result mtlsUrl(Path client, String url, String... extra) throws Exception {
         List<String> args = new ArrayList<>();
         if (client != null) {
             args.addAll(List.of("--cert", client.resolve("cert-chain.pem").toString(),
@@ -153,7 +158,7 @@ final class MeshServerTestBed implements AutoCloseable {
         }
         args.addAll(List.of("-k", "--pinnedpubkey", serverPin()));
         args.addAll(List.of(extra));
-        args.add(server.httpsUrl(path));
+        args.add(url);
         return Curl.run(args.toArray(new String[0]));
     }
 

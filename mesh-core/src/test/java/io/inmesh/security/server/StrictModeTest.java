@@ -103,6 +103,31 @@ class StrictModeTest {
         assertThat(d.peer()).isNull();
     }
 
+    @Test
+    void theSniAndHostTheClientSentReachTheMesh() throws Exception {
+        String name = "reviews.default.svc.cluster.local";
+        int port = bed.server.port();
+
+        Curl.Result r = bed.mtlsUrl(bed.client(PRODUCTPAGE), "https://" + name + ":" + port + "/reviews/1",
+                "--resolve", name + ":" + port + ":127.0.0.1");
+
+        assertThat(r.status()).as(r.describe()).isEqualTo(200);
+        assertThat(r.body()).contains("sni: " + name).contains("host: " + name + ":" + port);
+    }
+
+    /** Why {@code -k} is safe in these tests: curl still refuses a server whose key is not the pinned one. */
+    @Test
+    void curlRefusesTheServerWhenItsKeyIsNotThePinnedOne() throws Exception {
+        Path client = bed.client(PRODUCTPAGE);
+        Curl.Result r = Curl.run("--cert", client.resolve("cert-chain.pem").toString(),
+                "--key", client.resolve("key.pem").toString(),
+                "-k", "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                bed.server.httpsUrl("/reviews/1"));
+
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(90); // CURLE_SSL_PINNEDPUBKEYNOTMATCH
+        assertThat(bed.server.hasDecisions()).isFalse();
+    }
+
     private void assertTlsRefused(Curl.Result r) {
         assertThat(r.answered()).as(r.describe()).isFalse();
         assertThat(r.exitCode()).as(r.describe()).isIn(Curl.SSL_CONNECT_ERROR, Curl.RECV_ERROR);
