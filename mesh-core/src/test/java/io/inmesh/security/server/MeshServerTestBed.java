@@ -8,6 +8,7 @@ import io.inmesh.config.ConfigFile;
 import io.inmesh.config.ConfigHolder;
 import io.inmesh.config.ConfigOptions;
 import io.inmesh.config.ConfigUpdate;
+import io.inmesh.config.source.ConfigSources;
 import io.inmesh.security.CertificateSource;
 import io.inmesh.security.CertificateSources;
 import io.inmesh.security.MeshPki;
@@ -15,6 +16,7 @@ import io.inmesh.security.MeshTls;
 import io.inmesh.security.SpiffeId;
 import io.inmesh.security.TestPki;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -52,24 +54,36 @@ final class MeshServerTestBed implements AutoCloseable {
     final MeshJettyServer server;
     private int clients;
 
-    private MeshServerTestBed(Path dir, String yaml, Port port) throws Exception {
+    private MeshServerTestBed(Path dir, String yaml, Port port, Path watchedFile) throws Exception {
         this.dir = dir;
         this.pki = new MeshPki(dir.resolve("ca"));
         this.serverCerts = CertificateSources.builtInCa(pki.dir, SERVER_ID);
         this.tls = MeshTls.create(serverCerts);
-        this.holder = ConfigHolder.create(ConfigOptions.DEFAULTS);
-        config(yaml);
-        this.mesh = Mesh.builder().workload(REVIEWS).configHolder(holder).build();
+        if (watchedFile == null) {
+            this.holder = ConfigHolder.create(ConfigOptions.DEFAULTS);
+            config(yaml);
+            this.mesh = Mesh.builder().workload(REVIEWS).configHolder(holder).build();
+        } else {
+            Files.writeString(watchedFile, yaml);
+            this.mesh = Mesh.builder().workload(REVIEWS).config(ConfigSources.file(watchedFile)).build();
+            this.holder = mesh.config();
+        }
         this.server = port == Port.DETECTING ? MeshJettyServer.detecting(mesh, tls)
                 : MeshJettyServer.tlsOnly(mesh, tls, true);
     }
 
+    /** A detecting port, the configuration in a holder that {@link #config} updates. */
     static MeshServerTestBed start(Path dir, String yaml) throws Exception {
-        return new MeshServerTestBed(dir, yaml, Port.DETECTING);
+        return new MeshServerTestBed(dir, yaml, Port.DETECTING, null);
     }
 
     static MeshServerTestBed start(Path dir, String yaml, Port port) throws Exception {
-        return new MeshServerTestBed(dir, yaml, port);
+        return new MeshServerTestBed(dir, yaml, port, null);
+    }
+
+    /** A detecting port, the configuration read from {@code file} (written with {@code yaml} first) and watched. */
+    static MeshServerTestBed startWatching(Path dir, Path file, String yaml) throws Exception {
+        return new MeshServerTestBed(dir, yaml, Port.DETECTING, file);
     }
 
     /** A PeerAuthentication for namespace {@code default} with {@code mode}, as YAML. */
@@ -85,9 +99,14 @@ final class MeshServerTestBed implements AutoCloseable {
 
     /** Replaces the whole configuration with {@code yaml}; fails unless it was applied. */
     void config(String yaml) {
-        ConfigUpdate u = holder.update(List.of(new ConfigFile("mesh.yaml", yaml.getBytes(StandardCharsets.UTF_8))));
+        ConfigUpdate u = update(yaml);
         assertThat(u).as("%s", u instanceof ConfigUpdate.Rejected ? ((ConfigUpdate.Rejected) u).rejection()
                 .diagnostics() : "").isInstanceOf(ConfigUpdate.Applied.class);
+    }
+
+    /** Offers {@code yaml} as the whole configuration; the holder applies or rejects it. */
+    ConfigUpdate update(String yaml) {
+        return holder.update(List.of(new ConfigFile("mesh.yaml", yaml.getBytes(StandardCharsets.UTF_8))));
     }
 
     /** A directory with Istio's three PEM files of a 24 h certificate for {@code id} from the mesh's CA. */
