@@ -27,6 +27,8 @@ final class Curl {
     static final int RECV_ERROR = 56;
     /** curl: the TLS handshake failed. */
     static final int SSL_CONNECT_ERROR = 35;
+    /** curl: the server's public key is not the one given to {@code --pinnedpubkey}. */
+    static final int PINNED_KEY_MISMATCH = 90;
     private static final long TIMEOUT_SECONDS = 20;
 
     private Curl() {

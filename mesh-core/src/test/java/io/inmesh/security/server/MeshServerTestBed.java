@@ -9,6 +9,7 @@ import io.inmesh.config.ConfigHolder;
 import io.inmesh.config.ConfigOptions;
 import io.inmesh.config.ConfigUpdate;
 import io.inmesh.config.source.ConfigSources;
+import io.inmesh.security.CertificateBundle;
 import io.inmesh.security.CertificateSource;
 import io.inmesh.security.CertificateSources;
 import io.inmesh.security.MeshPki;
@@ -45,6 +46,8 @@ final class MeshServerTestBed implements AutoCloseable {
         TLS_NEED_CLIENT_CERT
     }
 
+    private static final String SERVER_CERTS = "server-certs";
+
     final Path dir;
     final MeshPki pki;
     final CertificateSource serverCerts;
@@ -54,10 +57,16 @@ final class MeshServerTestBed implements AutoCloseable {
     final MeshJettyServer server;
     private int clients;
 
-    private MeshServerTestBed(Path dir, String yaml, Port port, Path watchedFile) throws Exception {
+    private MeshServerTestBed(Path dir, String yaml, Port port, Path watchedFile, boolean serverPemFiles)
+            throws Exception {
         this.dir = dir;
         this.pki = new MeshPki(dir.resolve("ca"));
-        this.serverCerts = CertificateSources.builtInCa(pki.dir, SERVER_ID);
+        if (serverPemFiles) {
+            MeshPki.write(dir.resolve(SERVER_CERTS), pki.issue(SERVER_ID));
+            this.serverCerts = CertificateSources.pemFiles(dir.resolve(SERVER_CERTS));
+        } else {
+            this.serverCerts = CertificateSources.builtInCa(pki.dir, SERVER_ID);
+        }
         this.tls = MeshTls.create(serverCerts);
         if (watchedFile == null) {
             this.holder = ConfigHolder.create(ConfigOptions.DEFAULTS);
@@ -74,16 +83,31 @@ final class MeshServerTestBed implements AutoCloseable {
 
     /** A detecting port, the configuration in a holder that {@link #config} updates. */
     static MeshServerTestBed start(Path dir, String yaml) throws Exception {
-        return new MeshServerTestBed(dir, yaml, Port.DETECTING, null);
+        return new MeshServerTestBed(dir, yaml, Port.DETECTING, null, false);
     }
 
     static MeshServerTestBed start(Path dir, String yaml, Port port) throws Exception {
-        return new MeshServerTestBed(dir, yaml, port, null);
+        return new MeshServerTestBed(dir, yaml, port, null, false);
     }
 
     /** A detecting port, the configuration read from {@code file} (written with {@code yaml} first) and watched. */
     static MeshServerTestBed startWatching(Path dir, Path file, String yaml) throws Exception {
-        return new MeshServerTestBed(dir, yaml, Port.DETECTING, file);
+        return new MeshServerTestBed(dir, yaml, Port.DETECTING, file, false);
+    }
+
+    /**
+     * A detecting port whose own certificate comes from PEM files in a watched directory, as a mounted secret would,
+     * so that {@link #rotateServerCertificate()} can replace it.
+     */
+    static MeshServerTestBed startWithServerPemFiles(Path dir, String yaml) throws Exception {
+        return new MeshServerTestBed(dir, yaml, Port.DETECTING, null, true);
+    }
+
+    /** Writes a new certificate for the server into its watched directory (only with {@link #startWithServerPemFiles}). */
+    CertificateBundle rotateServerCertificate() throws Exception {
+        CertificateBundle next = pki.issue(SERVER_ID);
+        MeshPki.write(dir.resolve(SERVER_CERTS), next);
+        return next;
     }
 
     /** A PeerAuthentication for namespace {@code default} with {@code mode}, as YAML. */
@@ -169,13 +193,18 @@ final class MeshServerTestBed implements AutoCloseable {
 
     /** {@link #mtls} to another URL (a host name with {@code --resolve}). */
     Curl.Result mtlsUrl(Path client, String url, String... extra) throws Exception {
+        return mtlsPinned(client, url, serverPin(), extra);
+    }
+
+    /** {@link #mtlsUrl} expecting the server's key to have the pin {@code pin}. */
+    Curl.Result mtlsPinned(Path client, String url, String pin, String... extra) throws Exception {
         List<String> args = new ArrayList<>();
         if (client != null) {
             args.addAll(List.of("--cert", client.resolve("cert-chain.pem").toString(),
                     "--key", client.resolve("key.pem").toString(),
                     "--cacert", client.resolve("root-cert.pem").toString()));
         }
-        args.addAll(List.of("-k", "--pinnedpubkey", serverPin()));
+        args.addAll(List.of("-k", "--pinnedpubkey", pin));
         args.addAll(List.of(extra));
         args.add(url);
         return Curl.run(args.toArray(new String[0]));

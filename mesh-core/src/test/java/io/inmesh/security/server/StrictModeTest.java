@@ -118,13 +118,10 @@ class StrictModeTest {
     /** Why {@code -k} is safe in these tests: curl still refuses a server whose key is not the pinned one. */
     @Test
     void curlRefusesTheServerWhenItsKeyIsNotThePinnedOne() throws Exception {
-        Path client = bed.client(PRODUCTPAGE);
-        Curl.Result r = Curl.run("--cert", client.resolve("cert-chain.pem").toString(),
-                "--key", client.resolve("key.pem").toString(),
-                "-k", "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                bed.server.httpsUrl("/reviews/1"));
+        Curl.Result r = bed.mtlsPinned(bed.client(PRODUCTPAGE), bed.server.httpsUrl("/reviews/1"),
+                "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(90); // CURLE_SSL_PINNEDPUBKEYNOTMATCH
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(Curl.PINNED_KEY_MISMATCH);
         assertThat(bed.server.hasDecisions()).isFalse();
     }
 
