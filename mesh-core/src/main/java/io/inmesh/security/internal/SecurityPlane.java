@@ -103,7 +103,9 @@ public final class SecurityPlane implements AutoCloseable {
     public InboundDecision check(InboundRequest request) {
         State s = current();
         Mode mode = mtlsMode(request.destinationPort());
-        SpiffeId peer = request.peer();
+        // On a DISABLE port the mesh does not do mTLS (Istio's sidecar would not terminate it): a TLS peer's
+        // identity is not trusted as a principal there.
+        SpiffeId peer = mode == Mode.DISABLE ? null : request.peer();
         if (mode == Mode.STRICT && peer == null) {
             return refuse(Outcome.PLAINTEXT_REFUSED, 403, "mTLS required: this port accepts mutual TLS only"
                     + " (PeerAuthentication STRICT)", mode, null, null, null, Map.of(),

@@ -196,7 +196,7 @@ final class MeshJettyServer implements AutoCloseable {
                 return true;
             }
             response.setStatus(200);
-            String body = "peer: " + (inbound.peer() == null ? "plaintext" : inbound.peer().uri()) + "\n"
+            String body = "peer: " + (decision.peer() == null ? "plaintext" : decision.peer().uri()) + "\n"
                     + "identity: " + (decision.identity() == null ? "none" : decision.identity().principal()) + "\n"
                     + "mode: " + decision.mtlsMode() + "\n"
                     + "tls: " + (inbound.tls() ? inbound.tlsProtocol() : "none") + "\n"

@@ -85,6 +85,17 @@ class PermissiveAndDisableTest {
     }
 
     @Test
+    void onADisablePortAClientCertificateIsNotAPrincipal() throws Exception {
+        start("DISABLE");
+
+        Curl.Result r = bed.mtls(bed.client(MeshServerTestBed.FRONTEND), "/reviews/1");
+
+        assertThat(r.status()).as(r.describe()).isEqualTo(200);
+        assertThat(r.body()).as("the mesh does no mTLS on a DISABLE port, so it trusts no TLS identity there")
+                .contains("peer: plaintext").contains("mode: DISABLE");
+    }
+
+    @Test
     void noPeerAuthenticationAtAllIsPermissive() throws Exception {
         Curl.assumeAvailable();
         bed = MeshServerTestBed.start(tmp, """
