@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param labels         the endpoint's labels (subsets select by them); never null
  * @param serviceAccount the service account the endpoint runs as, or null when unknown
  * @param weight         relative load-balancing weight, at least 1
+ * @param namespace      the namespace the service account belongs to (the ServiceEntry's or WorkloadEntry's), or
+ *                       null when unknown; with {@code serviceAccount} it names the endpoint's SPIFFE identity
  */
-public record Endpoint(String address, int port, Map<String, String> labels, String serviceAccount, int weight) {
+public record Endpoint(String address, int port, Map<String, String> labels, String serviceAccount, int weight,
+                       String namespace) {
 
     /** The label that marks an endpoint speaking mesh mTLS (Istio's auto mTLS). */
     public static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";
@@ -26,6 +29,11 @@ public record Endpoint(String address, int port, Map<String, String> labels, Str
             throw new IllegalArgumentException("weight " + weight + " must be at least 1");
         }
         labels = Map.copyOf(labels);
+    }
+
+    /** An endpoint whose service account's namespace is not known. */
+    public Endpoint(String address, int port, Map<String, String> labels, String serviceAccount, int weight) {
+        this(address, port, labels, serviceAccount, weight, null);
     }
 
     /** An endpoint without labels, service account or weight. */

@@ -117,14 +117,14 @@ final class ServiceEntryIndexer {
             for (WorkloadEntry we : workloadsByNamespace.getOrDefault(se.metadata().namespace(), List.of())) {
                 Map<String, String> labels = workloadLabels(we);
                 if (containsAll(labels, selector)) {
-                    addEndpoint(slot, we.spec(), labels, port);
+                    addEndpoint(slot, we.spec(), labels, port, we.metadata().namespace());
                 }
             }
             slot.passThrough = false;
         } else if (spec.endpoints() != null && !spec.endpoints().isEmpty()) {
             for (WorkloadEntry.Spec ep : spec.endpoints()) {
                 if (ep != null) {
-                    addEndpoint(slot, ep, labels(ep.labels()), port);
+                    addEndpoint(slot, ep, labels(ep.labels()), port, se.metadata().namespace());
                 }
             }
             slot.passThrough = false;
@@ -141,7 +141,8 @@ final class ServiceEntryIndexer {
         }
     }
 
-    private static void addEndpoint(Slot slot, WorkloadEntry.Spec ep, Map<String, String> labels, ServiceEntry.Port port) {
+    private static void addEndpoint(Slot slot, WorkloadEntry.Spec ep, Map<String, String> labels, ServiceEntry.Port port,
+                                    String namespace) {
         String address = ep.address();
         if (address == null || address.isEmpty() || address.startsWith("unix://")) {
             return; // unix-domain sockets are not supported; a missing address is rejected by validation
@@ -153,7 +154,7 @@ final class ServiceEntryIndexer {
         }
         String sa = ep.serviceAccount() == null || ep.serviceAccount().isEmpty() ? null : ep.serviceAccount();
         int weight = positive(ep.weight()) ? ep.weight() : 1;
-        slot.endpoints.add(new Endpoint(address, target, labels, sa, weight));
+        slot.endpoints.add(new Endpoint(address, target, labels, sa, weight, sa == null ? null : namespace));
     }
 
     /** {@code spec.labels} overlaid with {@code metadata.labels}, as Istio's {@code ConvertWorkloadEntry} does. */

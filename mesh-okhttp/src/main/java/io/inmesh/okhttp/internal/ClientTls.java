@@ -51,12 +51,16 @@ final class ClientTls {
 
     /** What to do for one try. */
     record Plan(Kind kind, Set<SpiffeId> expected, SSLSocketFactory factory, X509TrustManager trustManager,
-                String serverName) {
+                String serverName, HostnameVerifier verifier) {
     }
 
-    private static final Plan AS_REQUESTED = new Plan(Kind.AS_REQUESTED, null, null, null, null);
+    /** The TLS set-up of one DestinationRule {@code tls} block, shared by every destination that uses it. */
+    private record Origination(SSLSocketFactory factory, X509TrustManager trustManager, HostnameVerifier verifier) {
+    }
 
-    private final Map<ClientTlsSettings, Plan> originated = new ConcurrentHashMap<>();
+    private static final Plan AS_REQUESTED = new Plan(Kind.AS_REQUESTED, null, null, null, null, null);
+
+    private final Map<ClientTlsSettings, Origination> originated = new ConcurrentHashMap<>();
 
     /** The plan for try {@code t} of {@code call}; throws when mutual TLS is required and cannot be done. */
     Plan plan(Mesh mesh, MeshCall call, MeshCall.Try t) throws IOException {
@@ -74,43 +78,60 @@ final class ClientTls {
                         + " workload certificate; build it with Mesh.builder().certificates(...)");
             }
             return new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, call.targetHost()), null, null,
-                    null);
+                    null, SPIFFE_VERIFIED);
         }
         if (mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL) {
-            Plan p = originated.get(settings);
-            if (p == null) {
-                p = originate(settings, call.targetHost());
+            Origination o = originated.get(settings);
+            if (o == null) {
+                o = originate(settings, call.targetHost());
                 if (originated.size() < 256) {
-                    originated.putIfAbsent(settings, p);
+                    originated.putIfAbsent(settings, o);
                 }
             }
-            return p;
+            // the name to verify is this call's destination (or the rule's sni), never a cached one
+            String name = settings.sni() != null && !settings.sni().isEmpty() ? settings.sni() : call.targetHost();
+            return new Plan(Kind.ORIGINATE, null, o.factory(), o.trustManager(), name, o.verifier());
         }
         return AS_REQUESTED;
     }
 
-    /** The server identities a mesh mTLS try accepts; empty: any identity of the trust domain. */
-    private static Set<SpiffeId> expected(Mesh mesh, ClientTlsSettings settings, Endpoint endpoint, String host) {
-        Set<SpiffeId> ids = new HashSet<>();
+    /**
+     * The server identities a mesh mTLS try accepts: the rule's {@code subjectAltNames} (SPIFFE IDs; a rule that
+     * names only other SANs can never match a mesh certificate, so the try fails, as Envoy's exact SAN match would),
+     * else the endpoint's service account in its namespace; empty (any identity of the trust domain) only when the
+     * endpoint has no service account.
+     */
+    private static Set<SpiffeId> expected(Mesh mesh, ClientTlsSettings settings, Endpoint endpoint, String host)
+            throws SSLHandshakeException {
         if (settings != null && settings.subjectAltNames() != null && !settings.subjectAltNames().isEmpty()) {
+            Set<SpiffeId> ids = new HashSet<>();
             for (String san : settings.subjectAltNames()) {
                 if (san.startsWith("spiffe://")) {
                     ids.add(SpiffeId.parse(san));
                 }
             }
+            if (ids.isEmpty()) {
+                throw new SSLHandshakeException("DestinationRule tls.subjectAltNames for " + host + " names no SPIFFE"
+                        + " ID (" + settings.subjectAltNames() + "); a mesh certificate carries only its SPIFFE ID, so"
+                        + " no server can match");
+            }
             return Set.copyOf(ids);
         }
         String sa = endpoint == null ? null : endpoint.serviceAccount();
-        if (sa != null && !sa.isEmpty()) {
-            if (sa.startsWith("spiffe://")) {
-                return Set.of(SpiffeId.parse(sa));
-            }
-            String ns = serviceNamespace(host, mesh.config().current().options().clusterDomain());
-            if (ns != null) {
-                return Set.of(new SpiffeId(mesh.trustDomain(), "/ns/" + ns + "/sa/" + sa));
-            }
+        if (sa == null || sa.isEmpty()) {
+            return Set.of();
         }
-        return Set.of();
+        if (sa.startsWith("spiffe://")) {
+            return Set.of(SpiffeId.parse(sa));
+        }
+        String ns = endpoint.namespace() != null ? endpoint.namespace()
+                : serviceNamespace(host, mesh.config().current().options().clusterDomain());
+        if (ns == null) {
+            throw new SSLHandshakeException("endpoint " + endpoint.hostPort() + " of " + host + " runs as service"
+                    + " account " + sa + " in an unknown namespace, so its SPIFFE ID cannot be checked; give the"
+                    + " endpoint's namespace");
+        }
+        return Set.of(new SpiffeId(mesh.trustDomain(), "/ns/" + ns + "/sa/" + sa));
     }
 
     /** {@code ns} of {@code name.ns.svc.<domain>}, else null. */
@@ -124,7 +145,7 @@ final class ClientTls {
         return dot <= 0 ? null : rest.substring(dot + 1);
     }
 
-    private static Plan originate(ClientTlsSettings s, String host) throws IOException {
+    private static Origination originate(ClientTlsSettings s, String host) throws IOException {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             if (s.caCertificates() != null && !s.caCertificates().isEmpty()) {
@@ -161,13 +182,65 @@ final class ClientTls {
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, none);
             }
+            HostnameVerifier verifier = null; // OkHttp's own: the certificate must be for the name
+            if (Boolean.TRUE.equals(s.insecureSkipVerify())) {
+                tm = TrustEverything.INSTANCE; // the rule asks for it explicitly (Istio's insecureSkipVerify)
+                verifier = (hostname, session) -> true;
+            } else if (s.subjectAltNames() != null && !s.subjectAltNames().isEmpty()) {
+                verifier = new SubjectAltNameVerifier(List.copyOf(s.subjectAltNames()));
+            }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[] {tm}, null);
-            String name = s.sni() != null && !s.sni().isEmpty() ? s.sni() : host;
-            return new Plan(Kind.ORIGINATE, null, ctx.getSocketFactory(), tm, name);
+            return new Origination(ctx.getSocketFactory(), tm, verifier);
         } catch (Exception e) { // a missing or unreadable file, bad PEM: a TLS failure of this destination
             throw new SSLHandshakeException("DestinationRule tls (" + s.mode() + ") for " + host
                     + " cannot be set up: " + e.getMessage());
+        }
+    }
+
+    /** Accepts a server whose certificate carries one of the rule's {@code subjectAltNames} (DNS or URI). */
+    private static final class SubjectAltNameVerifier implements HostnameVerifier {
+        private final List<String> names;
+
+        SubjectAltNameVerifier(List<String> names) {
+            this.names = names;
+        }
+
+        @Override
+        public boolean verify(String hostname, javax.net.ssl.SSLSession session) {
+            try {
+                X509Certificate leaf = (X509Certificate) session.getPeerCertificates()[0];
+                if (leaf.getSubjectAlternativeNames() == null) {
+                    return false;
+                }
+                for (List<?> san : leaf.getSubjectAlternativeNames()) {
+                    Object value = san.get(1);
+                    if (value instanceof String && names.contains(value)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (Exception e) {
+                return false;
+            }
+        }
+    }
+
+    /** Istio's {@code insecureSkipVerify: true}: no verification of the server, because the rule says so. */
+    private static final class TrustEverything implements X509TrustManager {
+        static final TrustEverything INSTANCE = new TrustEverything();
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

@@ -210,6 +210,9 @@ public final class MeshInterceptor implements Interceptor {
                 // TLS verifies the server's name: the URL keeps it and DNS answers with the endpoint's address
                 tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName());
                 c = c.withSslSocketFactory(tlsPlan.factory(), tlsPlan.trustManager()).withDns(dnsFor(t.address));
+                if (tlsPlan.verifier() != null) {
+                    c = c.withHostnameVerifier(tlsPlan.verifier());
+                }
                 break;
             default: {
                 boolean keepName = request.isHttps() && !t.address.equals(request.url().host());
