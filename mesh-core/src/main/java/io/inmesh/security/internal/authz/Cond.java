@@ -395,7 +395,11 @@ abstract class Cond {
                     return true;
                 }
                 int end = portStart(h);
-                return end < h.length() && m.matches(h, 0, end);
+                if (end < h.length() && m.matches(h, 0, end)) {
+                    return true;
+                }
+                // a fully qualified name's trailing dot names the same host: a DENY must not be stepped around
+                return end > 1 && h.charAt(end - 1) == '.' && m.matches(h, 0, end - 1);
             }
 
             @Override

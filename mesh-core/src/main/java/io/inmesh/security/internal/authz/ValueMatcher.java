@@ -72,10 +72,10 @@ final class ValueMatcher {
         return switch (kind) {
             case PRESENT -> true;
             case NON_EMPTY -> len > 0;
-            case EXACT -> len == value.length() && s.regionMatches(ignoreCase, from, value, 0, len);
-            case PREFIX -> len >= value.length() && s.regionMatches(ignoreCase, from, value, 0, value.length());
+            case EXACT -> len == value.length() && region(s, from, 0, len);
+            case PREFIX -> len >= value.length() && region(s, from, 0, value.length());
             case SUFFIX -> len >= value.length()
-                    && s.regionMatches(ignoreCase, to - value.length(), value, 0, value.length());
+                    && region(s, to - value.length(), 0, value.length());
         };
     }
 
@@ -92,14 +92,39 @@ final class ValueMatcher {
         };
     }
 
+    /**
+     * Whether {@code s[from, from + count)} equals {@code value[vFrom, vFrom + count)}; ignoring case folds ASCII
+     * letters only, as Envoy does ({@code String.regionMatches} would also fold, say, the Kelvin sign into k).
+     */
+    private boolean region(String s, int from, int vFrom, int count) {
+        if (from < 0 || from + count > s.length() || vFrom + count > value.length()) {
+            return false;
+        }
+        if (!ignoreCase) {
+            return s.regionMatches(from, value, vFrom, count);
+        }
+        for (int i = 0; i < count; i++) {
+            char a = s.charAt(from + i);
+            char b = value.charAt(vFrom + i);
+            if (a != b && asciiLower(a) != asciiLower(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char asciiLower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+    }
+
     /** Whether {@code (a + b)[start, start + count)} equals {@code value[0, count)}. */
     private boolean concatRegion(String a, String b, int start, int count) {
         int inA = Math.max(0, Math.min(count, a.length() - start));
-        if (inA > 0 && !a.regionMatches(ignoreCase, start, value, 0, inA)) {
+        if (inA > 0 && !region(a, start, 0, inA)) {
             return false;
         }
         int bStart = Math.max(0, start - a.length());
-        return b.regionMatches(ignoreCase, bStart, value, inA, count - inA);
+        return region(b, bStart, inA, count - inA);
     }
 
     @Override

@@ -1,0 +1,89 @@
+package io.inmesh.security.internal.authz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.config.AuthorizationPolicy;
+import io.inmesh.config.AuthorizationPolicy.Action;
+import io.inmesh.config.AuthorizationPolicy.Condition;
+import io.inmesh.config.AuthorizationPolicy.Operation;
+import io.inmesh.config.AuthorizationPolicy.Rule;
+import io.inmesh.config.AuthorizationPolicy.Source;
+import io.inmesh.config.AuthorizationPolicy.From;
+import io.inmesh.config.AuthorizationPolicy.To;
+import io.inmesh.config.ObjectMeta;
+import io.inmesh.security.AuthzDecision;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Security review (scratch): authorization matching edge cases. A failing assertion is a finding. */
+class AuthzBypassTest {
+
+    private static AuthorizationPolicy policy(String name, Action action, Rule... rules) {
+        return new AuthorizationPolicy("security.istio.io/v1", new ObjectMeta(name, "ns", Map.of(), Map.of()),
+                new AuthorizationPolicy.Spec(null, null, null, List.of(rules), action, null));
+    }
+
+    private static Rule hosts(String... h) {
+        return new Rule(null, List.of(new To(new Operation(List.of(h), null, null, null, null, null, null, null))),
+                null);
+    }
+
+    private static Rule paths(String... p) {
+        return new Rule(null, List.of(new To(new Operation(null, null, null, null, null, null, List.of(p), null))),
+                null);
+    }
+
+    private static Rule when(String key, String... values) {
+        return new Rule(null, null, List.of(new Condition(key, List.of(values), null)));
+    }
+
+    private static Rule ipBlocks(String... b) {
+        return new Rule(List.of(new From(new Source(null, null, null, null, null, null, List.of(b), null, null, null,
+                null, null))), null, null);
+    }
+
+    private static AuthzDecision eval(AuthorizationEngine e, StaticInboundRequest.Builder r) {
+        return e.evaluate(r.build(), null);
+    }
+
+    // ---- hosts ----------------------------------------------------------------------------------------------------
+
+    /**
+     * Cond.host strips a port so that "a DENY on a host cannot be stepped around by adding a port", but a trailing
+     * dot (an absolute FQDN, served by the same virtual host in most servers) still steps around it.
+     */
+    @Test
+    void hostDenyIsNotSteppedAroundWithATrailingDot() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("deny-admin", Action.DENY,
+                hosts("admin.example.com"))), PathNormalizer.standard());
+        assertThat(eval(e, StaticInboundRequest.builder().host("admin.example.com:8080")).allowed())
+                .as("control: with a port").isFalse();
+        assertThat(eval(e, StaticInboundRequest.builder().host("admin.example.com.")).allowed())
+                .as("trailing dot").isFalse();
+        assertThat(eval(e, StaticInboundRequest.builder().host("admin.example.com.:8080")).allowed())
+                .as("trailing dot and port").isFalse();
+    }
+
+    /**
+     * Hosts compare with String.regionMatches(ignoreCase=true), which folds non-ASCII letters: KELVIN SIGN (U+212A)
+     * lower-cases to 'k'. Envoy compares ASCII case-insensitively only, so in Istio this ALLOW does not match.
+     */
+    @Test
+    void allowOnAHostMatchesOnlyAsciiCaseVariants() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("allow-kiali", Action.ALLOW,
+                hosts("kiali.example.com"))), PathNormalizer.standard());
+        assertThat(eval(e, StaticInboundRequest.builder().host("KIALI.example.com")).allowed())
+                .as("control: ASCII case").isTrue();
+        assertThat(eval(e, StaticInboundRequest.builder().host("\u212Aiali.example.com")).allowed())
+                .as("U+212A KELVIN SIGN must not equal 'k'").isFalse();
+    }
+
+    // ---- headers --------------------------------------------------------------------------------------------------
+
+    /**
+     * Repeated headers are joined with ',' before matching (as Envoy does), so a DENY on one header value is stepped
+     * around by sending the header twice, while the application's getHeader() returns the first value "admin".
+     * Istio-compatible, but a DENY that fails open.
+     */
+}
