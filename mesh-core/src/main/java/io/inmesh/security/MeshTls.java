@@ -241,6 +241,70 @@ public final class MeshTls implements AutoCloseable {
      * presented no certificate (plaintext is never a session; a PERMISSIVE server's client without a certificate is),
      * or when its certificate carries no valid SPIFFE ID (a session this class's trust managers did not verify).
      */
+    /**
+     * The SPIFFE ID of the peer of {@code session}, its chain verified again against the trust anchors in force now
+     * and at the current time. Server adapters use this rather than {@link #peerIdentity}: a TLS 1.3 session resumed
+     * from a ticket keeps the certificates of its first handshake, which may come from a root since removed, or
+     * have expired. The result is cached on the session until the material changes or the leaf expires. Null when
+     * the peer presented no certificate or its chain does not verify now.
+     */
+    public SpiffeId verifiedPeer(SSLSession session) {
+        if (session == null) {
+            return null;
+        }
+        Certificate[] presented;
+        try {
+            presented = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+        if (presented.length == 0) {
+            return null;
+        }
+        X509Certificate[] chain = new X509Certificate[presented.length];
+        for (int i = 0; i < presented.length; i++) {
+            if (!(presented[i] instanceof X509Certificate)) {
+                return null;
+            }
+            chain[i] = (X509Certificate) presented[i];
+        }
+        Object material = holder.current();
+        long now = clock.millis();
+        Object cached = session.getValue(VERIFIED_KEY);
+        if (cached instanceof VerifiedPeer) {
+            VerifiedPeer v = (VerifiedPeer) cached;
+            if (v.material == material && now < v.untilMillis) {
+                return v.id;
+            }
+        }
+        try {
+            SpiffeId id = trustManager.verifyClient(chain);
+            session.putValue(VERIFIED_KEY, new VerifiedPeer(material, id, chain[0].getNotAfter().getTime()));
+            return id;
+        } catch (CertificateException e) {
+            return null;
+        }
+    }
+
+    private static final String VERIFIED_KEY = "io.inmesh.verified-peer";
+
+    /** A peer verified against one generation of material, valid until its leaf expires. */
+    private static final class VerifiedPeer {
+        final Object material;
+        final SpiffeId id;
+        final long untilMillis;
+
+        VerifiedPeer(Object material, SpiffeId id, long untilMillis) {
+            this.material = material;
+            this.id = id;
+            this.untilMillis = untilMillis;
+        }
+    }
+
+    /**
+     * The SPIFFE ID in the leaf of a session's peer chain, without verifying it again (see {@link #verifiedPeer},
+     * which server adapters should use).
+     */
     public static SpiffeId peerIdentity(SSLSession session) {
         Certificate[] chain;
         try {

@@ -41,8 +41,17 @@ public final class LoopbackServer implements AutoCloseable {
     private final SSLServerSocket server;
     private final BlockingQueue<Handshake> handshakes = new LinkedBlockingQueue<>();
     private final Thread acceptor;
+    private final java.util.function.Function<javax.net.ssl.SSLSession, SpiffeId> identify;
 
     public LoopbackServer(SSLContext context, SSLParameters parameters) throws IOException {
+        this(context, parameters, MeshTls::peerIdentity);
+    }
+
+    /** A server that names its peers with {@code identify} (for instance {@link MeshTls#verifiedPeer}). */
+    public LoopbackServer(SSLContext context, SSLParameters parameters,
+                          java.util.function.Function<javax.net.ssl.SSLSession, SpiffeId> identify)
+            throws IOException {
+        this.identify = identify;
         server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 50,
                 InetAddress.getLoopbackAddress());
         server.setSSLParameters(parameters);
@@ -77,7 +86,7 @@ public final class LoopbackServer implements AutoCloseable {
                 handshakes.add(new Handshake(null, null, e));
                 return;
             }
-            SpiffeId peer = MeshTls.peerIdentity(s.getSession());
+            SpiffeId peer = identify.apply(s.getSession());
             handshakes.add(new Handshake(peer, s.getSession().getProtocol(), null));
             OutputStream out = s.getOutputStream();
             out.write(("hello " + peer + "\n").getBytes(StandardCharsets.UTF_8));

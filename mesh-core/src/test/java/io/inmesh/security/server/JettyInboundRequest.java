@@ -28,11 +28,11 @@ final class JettyInboundRequest implements InboundRequest {
     private final SpiffeId peer;
     private Fields query;
 
-    JettyInboundRequest(Request request) {
+    JettyInboundRequest(Request request, MeshTls meshTls) {
         this.request = request;
         EndPoint.SslSessionData tls = sslSessionData(request);
         this.session = tls == null ? null : tls.sslSession();
-        this.peer = session == null ? null : MeshTls.peerIdentity(session);
+        this.peer = session == null ? null : meshTls.verifiedPeer(session);
     }
 
     /** The TLS data of the connection {@code request} arrived on, or null for plaintext. */

@@ -47,7 +47,8 @@ final class MeshJettyServer implements AutoCloseable {
     private final BlockingQueue<InboundDecision> decisions = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> handshakeFailures = new LinkedBlockingQueue<>();
 
-    private MeshJettyServer(Mesh mesh, SslContextFactory.Server ssl, boolean detect) throws Exception {
+    private MeshJettyServer(Mesh mesh, MeshTls meshTls, SslContextFactory.Server ssl, boolean detect)
+            throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName("mesh-jetty");
         threads.setDaemon(true);
@@ -71,7 +72,7 @@ final class MeshJettyServer implements AutoCloseable {
             }
         });
         server.addConnector(connector);
-        server.setHandler(new InboundHandler(mesh, decisions));
+        server.setHandler(new InboundHandler(mesh, meshTls, decisions));
         server.start();
     }
 
@@ -81,7 +82,7 @@ final class MeshJettyServer implements AutoCloseable {
      * without a restart: STRICT is enforced per request, on the peer identity the handshake established.
      */
     static MeshJettyServer detecting(Mesh mesh, MeshTls tls) throws Exception {
-        return new MeshJettyServer(mesh, sslContextFactory(tls, false), true);
+        return new MeshJettyServer(mesh, tls, sslContextFactory(tls, false), true);
     }
 
     /**
@@ -89,7 +90,7 @@ final class MeshJettyServer implements AutoCloseable {
      * handshake itself (STRICT at the handshake, as a server that knows its mode up front would do).
      */
     static MeshJettyServer tlsOnly(Mesh mesh, MeshTls tls, boolean needClientAuth) throws Exception {
-        return new MeshJettyServer(mesh, sslContextFactory(tls, needClientAuth), false);
+        return new MeshJettyServer(mesh, tls, sslContextFactory(tls, needClientAuth), false);
     }
 
     private static SslContextFactory.Server sslContextFactory(MeshTls tls, boolean needClientAuth) {
@@ -168,15 +169,17 @@ final class MeshJettyServer implements AutoCloseable {
     private static final class InboundHandler extends Handler.Abstract {
         private final Mesh mesh;
         private final BlockingQueue<InboundDecision> decisions;
+        private final MeshTls meshTls;
 
-        InboundHandler(Mesh mesh, BlockingQueue<InboundDecision> decisions) {
+        InboundHandler(Mesh mesh, MeshTls meshTls, BlockingQueue<InboundDecision> decisions) {
             this.mesh = mesh;
+            this.meshTls = meshTls;
             this.decisions = decisions;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            JettyInboundRequest inbound = new JettyInboundRequest(request);
+            JettyInboundRequest inbound = new JettyInboundRequest(request, meshTls);
             InboundDecision decision = mesh.inbound(inbound);
             decisions.add(decision);
             if (decision.outcome() == InboundDecision.Outcome.PLAINTEXT_REFUSED) {
