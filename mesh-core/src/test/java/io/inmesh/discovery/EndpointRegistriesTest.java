@@ -54,7 +54,8 @@ class EndpointRegistriesTest {
                 """);
         assertThat(r.knows("db.internal.example")).isTrue();
         assertThat(r.endpoints("db.internal.example", 80)).containsExactly(
-                new Endpoint("10.0.0.1", 8080, Map.of("version", "v1", Endpoint.TLS_MODE_LABEL, "istio"), "db-sa", 3),
+                new Endpoint("10.0.0.1", 8080, Map.of("version", "v1", Endpoint.TLS_MODE_LABEL, "istio"), "db-sa", 3,
+                        "data"),
                 new Endpoint("10.0.0.2", 80, Map.of("version", "v2"), null, 1));
         assertThat(r.endpoints("db.internal.example", 9090)).extracting(Endpoint::hostPort)
                 .containsExactly("10.0.0.1:19090", "10.0.0.2:19090");
@@ -294,7 +295,7 @@ class EndpointRegistriesTest {
                 """);
         assertThat(r.endpoints("details.bookinfo.com", 80)).containsExactly(
                 new Endpoint("10.2.0.1", 8080, Map.of("app", "details", "version", "v1", Endpoint.TLS_MODE_LABEL, "istio"),
-                        "details-legacy", 5),
+                        "details-legacy", 5, "bookinfo"),
                 new Endpoint("10.2.0.2", 8080, Map.of("app", "details", "version", "v2"), null, 1));
         assertThat(r.endpoints("details.bookinfo.com", 9000)).extracting(Endpoint::hostPort)
                 .containsExactly("10.2.0.1:9443", "10.2.0.2:9000");
