@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the config-plane measurements (JMH compile benchmark, retained heap, reload latency) and the request-path
-# decision core (JMH route selection, allocation check).
+# Runs the config-plane measurements (JMH compile benchmark, retained heap, reload latency), the request-path
+# decision core (JMH route selection, allocation check) and the security plane (JMH authorization and handshakes,
+# mTLS against plaintext per request on loopback).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,3 +19,9 @@ echo "== reload latency (change on disk -> new snapshot serving)"
 for layout in "1000 50 100" "1000 50 1" "10000 50 1000" "10000 50 1"; do
   java -Xmx1g -cp "$jar" io.inmesh.benchmarks.ReloadLatency $layout 2>/dev/null
 done
+echo "== JMH: security (authorization, handshakes)"
+java -jar "$jar" AuthorizationBenchmark -prof gc -wi 3 -i 5 -f 1 -w 1s -r 1s -rf json -rff benchmarks/target/jmh-authz.json
+# Handshakes warm up longer: the JDK's EC arithmetic is compiled only after a couple of thousand handshakes.
+java -jar "$jar" HandshakeBenchmark -prof gc -wi 3 -i 5 -f 1 -w 10s -r 1s -rf json -rff benchmarks/target/jmh-handshake.json
+echo "== mTLS against plaintext per request (one kept-alive connection, loopback, 1 KiB answers)"
+java -Xmx1g -cp "$jar" io.inmesh.benchmarks.MtlsLoopback 10000 5 10000 2>/dev/null
