@@ -101,6 +101,10 @@ final class ValueMatcher {
             return false;
         }
         if (!ignoreCase) {
+            // whole-value comparisons take String's vectorized paths; regionMatches compares char by char
+            if (vFrom == 0 && count == value.length()) {
+                return from == 0 && count == s.length() ? s.equals(value) : s.startsWith(value, from);
+            }
             return s.regionMatches(from, value, vFrom, count);
         }
         for (int i = 0; i < count; i++) {
