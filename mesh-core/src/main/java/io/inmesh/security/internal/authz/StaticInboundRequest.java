@@ -214,6 +214,8 @@ public final class StaticInboundRequest implements InboundRequest {
 
     @Override
     public String toString() {
-        return method + " " + path + (query == null ? "" : "?" + query) + (host == null ? "" : " (host " + host + ")");
+        // the query is not shown: it may carry a token (access_token)
+        return method + " " + path + (query == null ? "" : "?(query not shown)") + (host == null ? ""
+                : " (host " + host + ")");
     }
 }

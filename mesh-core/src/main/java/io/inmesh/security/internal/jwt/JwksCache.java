@@ -85,9 +85,13 @@ public final class JwksCache implements AutoCloseable {
             return new Source(new URI(base + "/.well-known/openid-configuration"), true);
         }
 
+        /** For logs: scheme, host, port and path only; a query or user info could carry credentials. */
         @Override
         public String toString() {
-            return (discovery ? "OpenID configuration " : "JWKS ") + uri;
+            String shown = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?(query not shown)");
+            return (discovery ? "OpenID configuration " : "JWKS ") + shown;
         }
     }
 
