@@ -30,14 +30,6 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
     static final String DEFAULT_SOURCE_IP = "127.0.0.1";
 
     private static final String COMMAND = "authorize";
-    /** RFC 9110 token: methods and header names. */
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    /** A Kubernetes namespace: an RFC 1123 label. */
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    /** A label name, or value when not empty. */
-    private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-    /** The optional prefix of a label key: a DNS subdomain. */
-    private static final Pattern LABEL_PREFIX = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
             + "(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
@@ -80,44 +72,53 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
             }
             switch (name) {
                 case "--" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     optionsEnded = true;
                 }
                 case "--json" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     json = true;
                 }
                 case "-h", "--help" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     return new AuthorizeOptions(true, json, configs, DEFAULT_NAMESPACE, labels, 0, null, null);
                 }
                 case "--config" -> {
-                    String path = value != null ? value : next(args, ++i, a, "a file or directory");
+                    String path = value != null ? value
+                            : OptionValues.next(COMMAND, args, ++i, a, "a file or directory");
                     if (path.isEmpty()) {
                         throw new UsageException(COMMAND, "an empty path was given to " + name);
                     }
                     configs.add(path);
                 }
                 case "-n", "--namespace" -> {
-                    String ns = namespace(value != null ? value : next(args, ++i, a, "a namespace"));
+                    String ns = OptionValues.namespace(COMMAND, value != null ? value
+                            : OptionValues.next(COMMAND, args, ++i, a, "a namespace"));
                     if (namespace != null && !namespace.equals(ns)) {
                         throw new UsageException(COMMAND, "namespace given twice ('" + Cli.printable(namespace)
                                 + "' and '" + Cli.printable(ns) + "'): the workload is in one namespace");
                     }
                     namespace = ns;
                 }
-                case "--workload-labels" -> labels(value != null ? value : next(args, ++i, a, "key=value,..."),
+                case "--workload-labels" -> OptionValues.labels(COMMAND, "--workload-labels", value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "key=value,..."),
                         labels);
-                case "--port" -> port = once(port, port(value != null ? value : next(args, ++i, a, "a port")), name);
-                case "--host" -> host = once(host, host(value != null ? value : next(args, ++i, a, "a host")), name);
+                case "--port" -> port = once(port, port(value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "a port")), name);
+                case "--host" -> host = once(host, host(value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "a host")), name);
                 case "--principal" -> peer = once(peer,
-                        principal(value != null ? value : next(args, ++i, a, "TRUST_DOMAIN/ns/NS/sa/SA")), name);
+                        principal(value != null ? value
+                                : OptionValues.next(COMMAND, args, ++i, a, "TRUST_DOMAIN/ns/NS/sa/SA")), name);
                 case "--source-ip" -> sourceIp = once(sourceIp,
-                        ip(value != null ? value : next(args, ++i, a, "an IP address")), name);
+                        ip(value != null ? value : OptionValues.next(COMMAND, args, ++i, a, "an IP address")), name);
                 case "--request-principal" -> requestPrincipal = once(requestPrincipal,
-                        requestPrincipal(value != null ? value : next(args, ++i, a, "ISSUER/SUBJECT")), name);
-                case "--claim" -> claims.add(claim(value != null ? value : next(args, ++i, a, "NAME=VALUE")));
-                case "-H", "--header" -> headers.add(header(value != null ? value : next(args, ++i, a,
+                        requestPrincipal(value != null ? value
+                                : OptionValues.next(COMMAND, args, ++i, a, "ISSUER/SUBJECT")), name);
+                case "--claim" -> claims.add(claim(value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "NAME=VALUE")));
+                case "-H", "--header" -> headers.add(header(value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a,
                         "'Name: value'")));
                 default -> throw new UsageException(COMMAND, "unknown option '" + Cli.printable(a) + "'");
             }
@@ -145,7 +146,7 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
             throw new UsageException(COMMAND, "--claim needs --request-principal ISSUER/SUBJECT: claims come from"
                     + " a verified JWT, which always has an issuer and a subject");
         }
-        String method = method(positional.get(0));
+        String method = OptionValues.method(COMMAND, positional.get(0));
         String path = path(positional.get(1));
         int destinationPort = port != null ? port : hostPort(host);
 
@@ -166,58 +167,6 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
                     String.valueOf(before)) + "' and '" + Cli.printable(String.valueOf(now)) + "')");
         }
         return now;
-    }
-
-    private static void noValue(String name, String value) throws UsageException {
-        if (value != null) {
-            throw new UsageException(COMMAND, "unknown option '" + name + "=" + Cli.printable(value)
-                    + "' (" + name + " takes no value)");
-        }
-    }
-
-    private static String next(List<String> args, int i, String option, String what) throws UsageException {
-        if (i >= args.size()) {
-            throw new UsageException(COMMAND, "option '" + option + "' needs a value: " + what);
-        }
-        return args.get(i);
-    }
-
-    private static String namespace(String ns) throws UsageException {
-        if (!NAMESPACE.matcher(ns).matches()) {
-            throw new UsageException(COMMAND, "bad namespace '" + Cli.printable(ns) + "': expected a Kubernetes"
-                    + " namespace name (lower-case letters, digits and '-', at most 63)");
-        }
-        return ns;
-    }
-
-    private static void labels(String list, Map<String, String> into) throws UsageException {
-        for (String pair : list.split(",", -1)) {
-            int eq = pair.indexOf('=');
-            if (eq < 0) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in --workload-labels"
-                        + " '" + Cli.printable(list) + "': expected key=value");
-            }
-            String key = pair.substring(0, eq);
-            String value = pair.substring(eq + 1);
-            int slash = key.indexOf('/');
-            boolean keyOk = slash < 0 ? LABEL_NAME.matcher(key).matches()
-                    : LABEL_PREFIX.matcher(key.substring(0, slash)).matches()
-                    && LABEL_NAME.matcher(key.substring(slash + 1)).matches();
-            if (!keyOk) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in --workload-labels:"
-                        + " '" + Cli.printable(key) + "' is not a label key (such as app or example.com/tier)");
-            }
-            if (!value.isEmpty() && !LABEL_NAME.matcher(value).matches()) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in"
-                        + " --workload-labels: '" + Cli.printable(value) + "' is not a label value (at most 63"
-                        + " letters, digits, '-', '_' and '.', alphanumeric at both ends)");
-            }
-            String before = into.putIfAbsent(key, value);
-            if (before != null && !before.equals(value)) {
-                throw new UsageException(COMMAND, "label '" + Cli.printable(key) + "' given twice, as '"
-                        + Cli.printable(before) + "' and '" + Cli.printable(value) + "'");
-            }
-        }
     }
 
     private static Integer port(String p) throws UsageException {
@@ -304,37 +253,6 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
         return s.chars().anyMatch(Character::isISOControl);
     }
 
-    private static String[] header(String h) throws UsageException {
-        int colon = h.indexOf(':');
-        if (colon < 0) {
-            throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: expected"
-                    + " 'Name: value' with a colon");
-        }
-        String name = h.substring(0, colon).trim();
-        String value = h.substring(colon + 1).strip();
-        if (!TOKEN.matcher(name).matches()) {
-            throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: "
-                    + (name.isEmpty() ? "the name before ':' is empty" : "'" + Cli.printable(name)
-                    + "' is not a header name"));
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: the value holds"
-                        + " a line break or NUL");
-            }
-        }
-        return new String[] {name.toLowerCase(Locale.ROOT), value};
-    }
-
-    private static String method(String m) throws UsageException {
-        if (!TOKEN.matcher(m).matches()) {
-            throw new UsageException(COMMAND, "bad METHOD '" + Cli.printable(m) + "': expected an HTTP method"
-                    + " such as GET or POST");
-        }
-        return m.toUpperCase(Locale.ROOT);
-    }
-
     private static String path(String p) throws UsageException {
         if (!p.startsWith("/") && !p.startsWith("\\")) {
             throw new UsageException(COMMAND, "bad PATH '" + Cli.printable(p) + "': expected a request path"
@@ -402,5 +320,10 @@ record AuthorizeOptions(boolean help, boolean json, List<String> configs, String
         m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> ? freeze(nested(v)) : v instanceof List<?> l
                 ? List.copyOf(l) : v));
         return Collections.unmodifiableMap(out);
+    }
+
+    private static String[] header(String h) throws UsageException {
+        String[] nv = OptionValues.header(COMMAND, h);
+        return new String[] {nv[0].toLowerCase(Locale.ROOT), nv[1]};
     }
 }

@@ -30,14 +30,6 @@ record ExplainOptions(boolean help, boolean json, List<String> configs, String n
     static final String DEFAULT_NAMESPACE = "default";
 
     private static final String COMMAND = "explain";
-    /** RFC 9110 token: methods and header names. */
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    /** A Kubernetes namespace: an RFC 1123 label. */
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    /** A label name, or value when not empty: 63 characters at most, alphanumeric at both ends. */
-    private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-    /** The optional prefix of a label key: a DNS subdomain. */
-    private static final Pattern LABEL_PREFIX = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     ExplainOptions {
         configs = List.copyOf(configs);
@@ -69,36 +61,39 @@ record ExplainOptions(boolean help, boolean json, List<String> configs, String n
             }
             switch (name) {
                 case "--" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     optionsEnded = true;
                 }
                 case "--json" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     json = true;
                 }
                 case "-h", "--help" -> {
-                    noValue(name, value);
+                    OptionValues.noValue(COMMAND, name, value);
                     return new ExplainOptions(true, json, configs, DEFAULT_NAMESPACE, labels, headers, null, null,
                             null);
                 }
                 case "--config" -> {
-                    String path = value != null ? value : next(args, ++i, a, "a file or directory");
+                    String path = value != null ? value
+                            : OptionValues.next(COMMAND, args, ++i, a, "a file or directory");
                     if (path.isEmpty()) {
                         throw new UsageException(COMMAND, "an empty path was given to " + name);
                     }
                     configs.add(path);
                 }
                 case "-n", "--namespace" -> {
-                    String ns = value != null ? value : next(args, ++i, a, "a namespace");
+                    String ns = value != null ? value : OptionValues.next(COMMAND, args, ++i, a, "a namespace");
                     if (namespace != null && !namespace.equals(ns)) {
                         throw new UsageException(COMMAND, "namespace given twice ('" + Cli.printable(namespace)
                                 + "' and '" + Cli.printable(ns) + "'): the caller is in one namespace");
                     }
-                    namespace = namespace(ns);
+                    namespace = OptionValues.namespace(COMMAND, ns);
                 }
-                case "--source-labels" -> labels(value != null ? value : next(args, ++i, a, "key=value,..."),
+                case "--source-labels" -> OptionValues.labels(COMMAND, "--source-labels", value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "key=value,..."),
                         labels);
-                case "-H", "--header" -> header(value != null ? value : next(args, ++i, a, "'Name: value'"), headers);
+                case "-H", "--header" -> header(value != null ? value
+                        : OptionValues.next(COMMAND, args, ++i, a, "'Name: value'"), headers);
                 default -> throw new UsageException(COMMAND, "unknown option '" + Cli.printable(a) + "'");
             }
         }
@@ -120,99 +115,11 @@ record ExplainOptions(boolean help, boolean json, List<String> configs, String n
             throw new UsageException(COMMAND, "unexpected argument '" + Cli.printable(positional.get(2))
                     + "': only METHOD and URL are expected (quote a header value: -H 'Name: value')");
         }
-        String method = method(positional.get(0));
+        String method = OptionValues.method(COMMAND, positional.get(0));
         String url = positional.get(1);
         SimpleRequest request = request(method, url, headers);
         return new ExplainOptions(false, json, configs, namespace == null ? DEFAULT_NAMESPACE : namespace, labels,
                 headers, method, url, request);
-    }
-
-    private static void noValue(String name, String value) throws UsageException {
-        if (value != null) {
-            throw new UsageException(COMMAND, "unknown option '" + name + "=" + Cli.printable(value)
-                    + "' (" + name + " takes no value)");
-        }
-    }
-
-    private static String next(List<String> args, int i, String option, String what) throws UsageException {
-        if (i >= args.size()) {
-            throw new UsageException(COMMAND, "option '" + option + "' needs a value: " + what);
-        }
-        return args.get(i);
-    }
-
-    private static String namespace(String ns) throws UsageException {
-        if (!NAMESPACE.matcher(ns).matches()) {
-            throw new UsageException(COMMAND, "bad namespace '" + Cli.printable(ns) + "': expected a Kubernetes"
-                    + " namespace name (lower-case letters, digits and '-', at most 63)");
-        }
-        return ns;
-    }
-
-    private static void labels(String list, Map<String, String> into) throws UsageException {
-        for (String pair : list.split(",", -1)) {
-            int eq = pair.indexOf('=');
-            if (eq < 0) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in --source-labels"
-                        + " '" + Cli.printable(list) + "': expected key=value");
-            }
-            String key = pair.substring(0, eq);
-            String value = pair.substring(eq + 1);
-            if (!labelKey(key)) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in --source-labels:"
-                        + " '" + Cli.printable(key) + "' is not a label key (such as app or example.com/tier)");
-            }
-            if (!value.isEmpty() && !LABEL_NAME.matcher(value).matches()) {
-                throw new UsageException(COMMAND, "bad label pair '" + Cli.printable(pair) + "' in --source-labels:"
-                        + " '" + Cli.printable(value) + "' is not a label value (at most 63 letters, digits, '-',"
-                        + " '_' and '.', alphanumeric at both ends)");
-            }
-            String before = into.putIfAbsent(key, value);
-            if (before != null && !before.equals(value)) {
-                throw new UsageException(COMMAND, "label '" + Cli.printable(key) + "' given twice, as '"
-                        + Cli.printable(before) + "' and '" + Cli.printable(value) + "'");
-            }
-        }
-    }
-
-    private static boolean labelKey(String key) {
-        int slash = key.indexOf('/');
-        if (slash < 0) {
-            return LABEL_NAME.matcher(key).matches();
-        }
-        return LABEL_PREFIX.matcher(key.substring(0, slash)).matches()
-                && LABEL_NAME.matcher(key.substring(slash + 1)).matches();
-    }
-
-    private static void header(String h, Map<String, String> into) throws UsageException {
-        int colon = h.indexOf(':');
-        if (colon < 0) {
-            throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: expected"
-                    + " 'Name: value' with a colon");
-        }
-        String name = h.substring(0, colon).trim();
-        String value = h.substring(colon + 1).strip();
-        if (!TOKEN.matcher(name).matches()) {
-            throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: "
-                    + (name.isEmpty() ? "the name before ':' is empty" : "'" + Cli.printable(name)
-                    + "' is not a header name"));
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                throw new UsageException(COMMAND, "bad header '" + Cli.printable(h) + "' for -H: the value holds"
-                        + " a line break or NUL");
-            }
-        }
-        into.putIfAbsent(name, value); // as a server reads a repeated header: the first value
-    }
-
-    private static String method(String m) throws UsageException {
-        if (!TOKEN.matcher(m).matches()) {
-            throw new UsageException(COMMAND, "bad METHOD '" + Cli.printable(m) + "': expected an HTTP method"
-                    + " such as GET or POST");
-        }
-        return m.toUpperCase(Locale.ROOT);
     }
 
     private static SimpleRequest request(String method, String url, Map<String, String> headers)
@@ -240,5 +147,10 @@ record ExplainOptions(boolean help, boolean json, List<String> configs, String n
             why = e.getMessage() == null ? "not usable" : e.getMessage();
         }
         throw new UsageException(COMMAND, "bad URL '" + Cli.printable(url) + "': " + Text.escapeControls(why));
+    }
+
+    private static void header(String h, Map<String, String> into) throws UsageException {
+        String[] nv = OptionValues.header(COMMAND, h);
+        into.putIfAbsent(nv[0], nv[1]); // as a server reads a repeated header: the first value
     }
 }
