@@ -1,14 +1,7 @@
 package io.inmesh.cli.internal;
 
-import io.inmesh.config.ConfigFile;
-import io.inmesh.config.ConfigHolder;
-import io.inmesh.config.ConfigOptions;
-import io.inmesh.config.ConfigUpdate;
-import io.inmesh.config.Diagnostic;
 import io.inmesh.config.MeshSnapshot;
 import io.inmesh.config.PeerAuthentication.Mode;
-import io.inmesh.config.Severity;
-import io.inmesh.config.ValidationReport;
 import io.inmesh.security.AuthzDecision;
 import io.inmesh.security.internal.authz.AuthorizationEngine;
 import io.inmesh.security.internal.authz.PathNormalizer;
@@ -18,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -35,8 +26,6 @@ final class AuthorizeCommand {
     /** The request is denied. Distinct from 1 (invalid configuration), so a script cannot mistake one for the other. */
     static final int DENIED = 4;
 
-    /** See ExplainCommand: ConfigHolder's own log lines are held back, the command reports the outcome itself. */
-    private static final Logger HOLDER_LOG = Logger.getLogger(ConfigHolder.class.getName());
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
     /** The outcome, as both output forms show it. */
@@ -60,31 +49,12 @@ final class AuthorizeCommand {
     }
 
     int run(AuthorizeOptions options) {
-        List<ConfigFile> files;
-        try {
-            files = ConfigPaths.read(options.configs(), "authorize", err);
-        } catch (ConfigPaths.Unreadable e) {
-            return e.report(err);
+        ConfigLoad.Result loaded = ConfigLoad.load(options.configs(), "authorize", options.json(),
+                "nothing is decided", out, err);
+        if (loaded.snapshot() == null) {
+            return loaded.exitCode();
         }
-        ConfigUpdate update = load(files);
-        if (update instanceof ConfigUpdate.Rejected rejected) {
-            List<Diagnostic> diagnostics = rejected.rejection().diagnostics();
-            if (options.json()) {
-                out.println(JsonReport.toJson(new ValidationReport(List.of(), diagnostics)));
-            } else {
-                ValidateCommand.printHuman(out, err, diagnostics, files.size(), false);
-            }
-            err.println("mesh authorize: the configuration has errors; nothing is decided until they are fixed");
-            return ExitCode.INVALID;
-        }
-        if (update instanceof ConfigUpdate.Applied applied) {
-            for (Diagnostic d : applied.diagnostics()) {
-                if (d.severity() == Severity.WARNING) {
-                    err.println(Text.escapeControls(d.format()));
-                }
-            }
-        }
-        Outcome outcome = decide(update.current(), options);
+        Outcome outcome = decide(loaded.snapshot(), options);
         if (options.json()) {
             out.println(toJson(outcome, options));
         } else {
@@ -175,15 +145,5 @@ final class AuthorizeCommand {
         StringBuilder b = new StringBuilder();
         new TreeMap<>(labels).forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
         return b.toString();
-    }
-
-    private static ConfigUpdate load(List<ConfigFile> files) {
-        Level before = HOLDER_LOG.getLevel();
-        HOLDER_LOG.setLevel(Level.SEVERE);
-        try {
-            return ConfigHolder.create(ConfigOptions.DEFAULTS).update(files);
-        } finally {
-            HOLDER_LOG.setLevel(before);
-        }
     }
 }
