@@ -111,6 +111,7 @@ public final class SecurityPlane implements AutoCloseable {
                     + " (PeerAuthentication STRICT)", mode, null, null, null, Map.of(),
                     "plaintext request on a STRICT port");
         }
+        String normalizedPath = null; // normalized once here, for authorization and rate limits alike
         if (s.authz.enforcing() || !s.rateLimits.isEmpty()) {
             PathNormalizer.Result path = s.authz.normalizer().normalize(request.path() == null ? "/"
                     : request.path());
@@ -118,6 +119,7 @@ public final class SecurityPlane implements AutoCloseable {
                 return refuse(Outcome.BAD_REQUEST, 400, "Bad Request", mode, peer, null, null, Map.of(),
                         "path rejected: " + path.rejection());
             }
+            normalizedPath = path.path();
         }
         RequestIdentity identity = null;
         Map<String, String> setHeaders = Map.of();
@@ -140,16 +142,12 @@ public final class SecurityPlane implements AutoCloseable {
                 removeHeaders = ((JwtResult.NoToken) jwt).removeHeaders();
             }
         }
-        AuthzDecision authz = s.authz.evaluate(request, identity);
-        if (!authz.allowed()) {
-            if (AuthorizationEngine.isBadRequest(authz)) {
-                return refuse(Outcome.BAD_REQUEST, 400, "Bad Request", mode, peer, identity, authz, Map.of(),
-                        authz.reason());
-            }
+        AuthzDecision authz = s.authz.evaluate(request, identity, normalizedPath);
+        if (!authz.allowed()) { // a path the normalizer rejects was answered 400 above
             return refuse(Outcome.DENIED, 403, RBAC_DENIED, mode, peer, identity, authz, Map.of(), authz.reason());
         }
         RateLimitDecision limit = s.rateLimits.isEmpty() ? RateLimitDecision.UNLIMITED
-                : s.rateLimits.check(request, peer == null ? null : peer.principal());
+                : s.rateLimits.check(request, peer == null ? null : peer.principal(), normalizedPath);
         if (!limit.allowed()) {
             return new InboundDecision(Outcome.RATE_LIMITED, 429, "local_rate_limited", "RL", mode, peer, identity,
                     authz, limit.headers(), Map.of(), List.of(), List.of(), "rate limited by " + limit.policy());

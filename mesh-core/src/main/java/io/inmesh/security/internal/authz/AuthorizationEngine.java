@@ -125,6 +125,21 @@ public final class AuthorizationEngine {
             }
             path = (String) p;
         }
+        return decide(request, identity, path);
+    }
+
+    /**
+     * Decides one request whose path the caller has already normalized with {@link #normalizer()} (and not
+     * rejected), so that the inbound chain normalizes a path once.
+     */
+    public AuthzDecision evaluate(InboundRequest request, RequestIdentity identity, String normalizedPath) {
+        if (deny.length == 0 && allow.length == 0) {
+            return NO_POLICY;
+        }
+        return decide(request, identity, normalizedPath);
+    }
+
+    private AuthzDecision decide(InboundRequest request, RequestIdentity identity, String path) {
         for (PolicyCompiler.Compiled c : deny) {
             int rule = c.match(request, identity, path);
             if (rule >= 0) {

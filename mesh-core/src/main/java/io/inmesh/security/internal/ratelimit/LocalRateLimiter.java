@@ -81,11 +81,19 @@ public final class LocalRateLimiter {
      *                  or null for a plaintext caller
      */
     public RateLimitDecision check(InboundRequest request, String principal) {
+        return check(request, principal, needsPath ? Matching.normalizePath(request.path()) : null);
+    }
+
+    /**
+     * As {@link #check(InboundRequest, String)}, with the request's path already normalized by the authorization
+     * engine's normalizer (the inbound chain normalizes a path once).
+     */
+    public RateLimitDecision check(InboundRequest request, String principal, String normalizedPath) {
         if (policies.isEmpty()) {
             return RateLimitDecision.UNLIMITED;
         }
         String peer = principal != null && principal.startsWith("spiffe://") ? principal.substring(9) : principal;
-        String path = needsPath ? Matching.normalizePath(request.path()) : null;
+        String path = normalizedPath;
         String method = request.method();
         RateLimitDecision tightest = null;
         for (RateLimitBuckets.PolicyState p : policies) {
