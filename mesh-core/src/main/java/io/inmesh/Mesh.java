@@ -18,6 +18,8 @@ import io.inmesh.security.InboundRequest;
 import io.inmesh.security.internal.SecurityPlane;
 import io.inmesh.security.internal.jwt.JwksCache;
 import io.inmesh.security.internal.ratelimit.RateLimitBuckets;
+import io.inmesh.telemetry.MeshTelemetry;
+import io.inmesh.telemetry.internal.TelemetryPlane;
 import io.inmesh.traffic.RequestView;
 import io.inmesh.traffic.RouteDecision;
 import io.inmesh.traffic.internal.TrafficPlane;
@@ -50,6 +52,7 @@ public final class Mesh implements AutoCloseable {
     private final SecurityPlane security;
     private final String trustDomain;
     private final MeshTls tls;
+    private final TelemetryPlane telemetry;
 
     private Mesh(Builder b) throws IOException, InvalidConfigException {
         this.workload = b.workload;
@@ -57,6 +60,8 @@ public final class Mesh implements AutoCloseable {
         this.security = new SecurityPlane(b.workload, JwksCache.create(), new RateLimitBuckets(b.nanoClock));
         this.trustDomain = b.trustDomain;
         this.tls = b.certificates == null ? null : MeshTls.create(b.certificates);
+        this.telemetry = new TelemetryPlane(b.telemetry, b.workload,
+                SpiffeId.of(b.trustDomain, b.workload).uri());
         if (b.holder != null) {
             this.holder = b.holder;
             this.watcher = null;
@@ -141,6 +146,11 @@ public final class Mesh implements AutoCloseable {
         return traffic;
     }
 
+    /** The telemetry at run time (propagation, spans, metrics, access log), for adapters. */
+    public TelemetryPlane telemetry() {
+        return telemetry;
+    }
+
     /** Stops watching the configuration source. */
     @Override
     public void close() {
@@ -170,6 +180,7 @@ public final class Mesh implements AutoCloseable {
         private RandomGenerator random = new ThreadLocalRandomGenerator();
         private String trustDomain = SpiffeId.DEFAULT_TRUST_DOMAIN;
         private CertificateSource certificates;
+        private MeshTelemetry telemetry = MeshTelemetry.defaults();
 
         private Builder() {
         }
@@ -222,6 +233,15 @@ public final class Mesh implements AutoCloseable {
          */
         public Builder certificates(CertificateSource certificates) {
             this.certificates = Objects.requireNonNull(certificates, "certificates");
+            return this;
+        }
+
+        /**
+         * Traces, metrics and the access log ({@link MeshTelemetry}); by default spans go to the global
+         * OpenTelemetry with 1 % sampling, and there are no metrics and no access log.
+         */
+        public Builder telemetry(MeshTelemetry telemetry) {
+            this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
             return this;
         }
 
