@@ -6,7 +6,23 @@ import io.inmesh.telemetry.internal.metrics.IstioMetrics;
 import io.inmesh.telemetry.internal.metrics.MeshMetrics;
 import io.inmesh.telemetry.internal.metrics.PeerLabels;
 import io.inmesh.telemetry.internal.propagation.MeshPropagators;
+import io.inmesh.discovery.Endpoint;
+import io.inmesh.security.SpiffeId;
+import io.inmesh.traffic.internal.EndpointState;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The mesh's telemetry at run time: the propagator, the tracer, the metrics and the access log, shared by the client
@@ -18,11 +34,25 @@ public final class TelemetryPlane {
     private final PeerLabels self;
     private final IstioMetrics istio;
     private final MeshMetrics meshMetrics;
+    private final AccessLog accessLog;
+    private final String trustDomain;
+    private final ConcurrentHashMap<String, PeerLabels> peersByPrincipal = new ConcurrentHashMap<>();
+    private volatile Tracer tracer;
+    private final String selfService;
+
+    /** Distinct peer identities given their own metric labels; beyond, peers are recorded as unknown. */
+    static final int MAX_PEERS = 1024;
+    static final String SCOPE = "io.inmesh";
 
     public TelemetryPlane(MeshTelemetry settings, Workload workload, String principal) {
         this.settings = settings;
+        this.accessLog = new AccessLog(settings.accessLog());
+        this.trustDomain = principal == null ? SpiffeId.DEFAULT_TRUST_DOMAIN : SpiffeId.parse(principal).trustDomain();
         this.propagator = MeshPropagators.create(settings.propagation());
         this.self = selfLabels(settings, workload, principal);
+        String app = workload.labels().get("app");
+        this.selfService = (app != null && !app.isEmpty() ? app : workload.serviceAccount()) + "."
+                + workload.namespace() + ".svc.cluster.local";
         this.istio = settings.meterRegistry() == null ? null : new IstioMetrics(settings.meterRegistry(), self);
         this.meshMetrics = MeshMetrics.NOOP;
     }
@@ -64,9 +94,156 @@ public final class TelemetryPlane {
         return settings;
     }
 
+    /** The access log (check {@link AccessLog#enabled()} before building an entry). */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** The tracer, looked up at first use (so that the application can set the global OpenTelemetry first). */
+    Tracer tracer() {
+        Tracer t = tracer;
+        if (t == null) {
+            t = settings.openTelemetry().getTracer(SCOPE);
+            tracer = t;
+        }
+        return t;
+    }
+
+    /** Starts the telemetry of one outbound request whose caller's context is {@code parent}. */
+    public ClientCall startClient(Context parent, String method, boolean mirror) {
+        return new ClientCall(this, parent == null ? Context.root() : parent, method, mirror);
+    }
+
+    /**
+     * Starts the telemetry of one inbound request: extracts the trace context from {@code carrier} and starts the
+     * server span.
+     */
+    public <C> ServerCall startServer(C carrier, TextMapGetter<C> getter, ServerCall.Request request) {
+        Context parent = propagator.extract(Context.root(), carrier, getter);
+        return new ServerCall(this, parent, request, null);
+    }
+
+    /**
+     * Adopts a server span someone else (Spring's observation) started for this request, in {@code current}: it is
+     * given the mesh's attributes and is not ended by the mesh; nothing is extracted (the owner did that).
+     */
+    public ServerCall adoptServer(Context current, ServerCall.Request request) {
+        return new ServerCall(this, current, request, Span.fromContext(current));
+    }
+
+    /** Writes the trace context of {@code context} into {@code carrier}. */
+    public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
+        propagator.inject(context, carrier, setter);
+    }
+
+    /** True with the configured probability: whether a trace started here is sampled. */
+    boolean sampleRoot() {
+        double p = settings.samplingPercent();
+        return p >= 100 || p > 0 && ThreadLocalRandom.current().nextDouble() * 100 < p;
+    }
+
+    /**
+     * Starts a span under {@code parent}, and makes sure it has a span context of its own even when the tracer
+     * creates none (no SDK: the OpenTelemetry no-op) or the trace is not sampled, so that the trace context
+     * propagates with a new parent id. A trace started here is sampled at the configured ratio; an incoming
+     * sampled flag is left to the SDK's parent-based sampler.
+     */
+    Span startSpan(String name, SpanKind kind, Context parent) {
+        SpanContext parentContext = Span.fromContext(parent).getSpanContext();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (!parentContext.isValid()) {
+            boolean sampled = sampleRoot();
+            if (sampled && settings.tracing()) {
+                Span span = tracer().spanBuilder(name).setSpanKind(kind).setNoParent().startSpan();
+                if (span.getSpanContext().isValid()) {
+                    return span;
+                }
+            }
+            return Span.wrap(SpanContext.create(newTraceId(random), newSpanId(random),
+                    sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(), TraceState.getDefault()));
+        }
+        if (settings.tracing()) {
+            Span span = tracer().spanBuilder(name).setSpanKind(kind).setParent(parent).startSpan();
+            SpanContext sc = span.getSpanContext();
+            if (sc.isValid() && !sc.getSpanId().equals(parentContext.getSpanId())) {
+                return span;
+            }
+        }
+        return Span.wrap(SpanContext.create(parentContext.getTraceId(), newSpanId(random),
+                parentContext.getTraceFlags(), parentContext.getTraceState()));
+    }
+
+    private static String newTraceId(ThreadLocalRandom random) {
+        long hi;
+        long lo;
+        do {
+            hi = random.nextLong();
+            lo = random.nextLong();
+        } while (hi == 0 && lo == 0);
+        return TraceId.fromLongs(hi, lo);
+    }
+
+    private static String newSpanId(ThreadLocalRandom random) {
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        return SpanId.fromLong(id);
+    }
+
+    /** The labels of an endpoint as a destination, cached on the endpoint's state. */
+    PeerLabels destination(EndpointState state, boolean verifiedPeer) {
+        if (state == null) {
+            return PeerLabels.unknown();
+        }
+        Object cached = state.attachment();
+        if (cached instanceof PeerLabels) {
+            return (PeerLabels) cached;
+        }
+        Endpoint e = state.endpoint();
+        var labels = e.labels();
+        String app = labels.getOrDefault("app", PeerLabels.UNKNOWN);
+        String version = labels.getOrDefault("version", PeerLabels.UNKNOWN);
+        String principal = e.serviceAccount() != null && e.namespace() != null
+                ? "spiffe://" + trustDomain + "/ns/" + e.namespace() + "/sa/" + e.serviceAccount()
+                : PeerLabels.UNKNOWN;
+        String canonicalService = firstOf(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
+        String canonicalRevision = firstOf(labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version",
+                "version");
+        PeerLabels p = new PeerLabels(PeerLabels.UNKNOWN, e.namespace() == null ? PeerLabels.UNKNOWN : e.namespace(),
+                principal, app, version, canonicalService == null ? PeerLabels.UNKNOWN : canonicalService,
+                canonicalRevision == null ? "latest" : canonicalRevision);
+        state.attach(p);
+        return p;
+    }
+
+    /** The labels of an inbound peer known by its verified SPIFFE ID only; bounded. */
+    PeerLabels source(SpiffeId peer) {
+        if (peer == null) {
+            return PeerLabels.unknown();
+        }
+        String uri = peer.uri();
+        PeerLabels p = peersByPrincipal.get(uri);
+        if (p != null) {
+            return p;
+        }
+        if (peersByPrincipal.size() >= MAX_PEERS) {
+            return PeerLabels.unknown();
+        }
+        String ns = peer.namespace();
+        return peersByPrincipal.computeIfAbsent(uri, k -> new PeerLabels(PeerLabels.UNKNOWN,
+                ns == null ? PeerLabels.UNKNOWN : ns, k, PeerLabels.UNKNOWN, PeerLabels.UNKNOWN, PeerLabels.UNKNOWN,
+                PeerLabels.UNKNOWN));
+    }
+
     /** Reads and writes the configured header formats. */
     public TextMapPropagator propagator() {
         return propagator;
+    }
+
+    /** The service this workload serves, for inbound metrics: {@code app.namespace.svc.cluster.local}. */
+    public String selfService() {
+        return selfService;
     }
 
     /** This workload's labels. */

@@ -10,6 +10,7 @@ public final class EndpointState implements LbHost {
     private final Endpoint endpoint;
     private final AtomicInteger active = new AtomicInteger();
     private final OutlierDetector.Health health;
+    private volatile Object attachment;
 
     EndpointState(Endpoint endpoint, OutlierDetector.Health health) {
         this.endpoint = endpoint;
@@ -28,6 +29,16 @@ public final class EndpointState implements LbHost {
 
     public OutlierDetector.Health health() {
         return health;
+    }
+
+    /** What telemetry derived from the endpoint (its metric labels), or null; kept as long as the state lives. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    /** Keeps {@code value} with this state (a benign race: concurrent callers store equal values). */
+    public void attach(Object value) {
+        this.attachment = value;
     }
 
     void begin() {

@@ -501,6 +501,11 @@ public final class MeshCall implements Cluster.Avoid {
             return endpoint == null ? null : endpoint.endpoint();
         }
 
+        /** The chosen endpoint's runtime state, or null when connecting to the host through DNS. */
+        public EndpointState endpointState() {
+            return endpoint;
+        }
+
         /** The cluster's policy (TLS settings, for instance). */
         public DestinationPolicy policy() {
             return cluster.policy;

@@ -1,0 +1,219 @@
+package io.inmesh.telemetry.internal;
+
+import io.inmesh.telemetry.internal.metrics.IstioMetrics;
+import io.inmesh.telemetry.internal.metrics.PeerLabels;
+import io.inmesh.traffic.ResponseFlag;
+import io.inmesh.traffic.internal.MeshCall;
+import io.inmesh.traffic.internal.Target;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The telemetry of one outbound request: a client span per try (OpenTelemetry's HTTP conventions, with
+ * {@code http.request.resend_count} on retries and the mesh's attributes), or one span for a local reply; then, when
+ * the response is done, Istio's metrics (reporter=source) and the access log. Not thread-safe: one request's
+ * adapter drives it, try after try. Every span it starts is ended: by {@link Try#end}, whichever way the try ends.
+ */
+public final class ClientCall {
+    private final TelemetryPlane plane;
+    private final Context parent;
+    private final String method;
+    private final boolean mirror;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private long faultDelayMillis = -1;
+    private boolean ended;
+    private Try last;
+
+    ClientCall(TelemetryPlane plane, Context parent, String method, boolean mirror) {
+        this.plane = plane;
+        this.parent = parent;
+        this.method = method;
+        this.mirror = mirror;
+    }
+
+    /** The caller's context: the parent of every try's span. */
+    public Context parent() {
+        return parent;
+    }
+
+    /** Notes an injected delay (shown on the spans that follow). */
+    public void faultDelay(long nanos) {
+        this.faultDelayMillis = TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    /**
+     * Starts the span of one try; inject {@link Try#context()} into the try's request.
+     *
+     * @param urlFull       the try's URL without its query
+     * @param serverAddress the host the application called (the logical name)
+     * @param serverPort    its port
+     * @param peerAddress   the endpoint's address
+     * @param peerPort      the endpoint's port
+     */
+    public Try startTry(MeshCall call, int number, String urlFull, String serverAddress, int serverPort,
+                        String peerAddress, int peerPort) {
+        Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
+        if (span.isRecording()) {
+            span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
+            if (!SemConv.knownMethod(method).equals(method)) {
+                span.setAttribute(SemConv.HTTP_REQUEST_METHOD_ORIGINAL, method);
+            }
+            span.setAttribute(SemConv.URL_FULL, urlFull);
+            span.setAttribute(SemConv.SERVER_ADDRESS, serverAddress);
+            span.setAttribute(SemConv.SERVER_PORT, (long) serverPort);
+            span.setAttribute(SemConv.NETWORK_PEER_ADDRESS, peerAddress);
+            span.setAttribute(SemConv.NETWORK_PEER_PORT, (long) peerPort);
+            if (number > 1) {
+                span.setAttribute(SemConv.HTTP_REQUEST_RESEND_COUNT, (long) (number - 1));
+            }
+            meshAttributes(span, call);
+        }
+        Try t = new Try(span, parent.with(span), call);
+        last = t;
+        return t;
+    }
+
+    /**
+     * A span for a request the mesh answered itself, without a try (no route, redirect, direct response, fault
+     * abort, overflow, no healthy upstream); ended at once.
+     */
+    public void localReply(MeshCall call, String urlFull, String serverAddress, int serverPort, int status) {
+        Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
+        if (span.isRecording()) {
+            span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
+            span.setAttribute(SemConv.URL_FULL, urlFull);
+            span.setAttribute(SemConv.SERVER_ADDRESS, serverAddress);
+            span.setAttribute(SemConv.SERVER_PORT, (long) serverPort);
+            span.setAttribute(SemConv.MESH_LOCAL_REPLY, true);
+            meshAttributes(span, call);
+            if ((call.flags() & ResponseFlag.FI.bit()) != 0) {
+                span.setAttribute(SemConv.MESH_FAULT, faultDelayMillis >= 0 ? "delay,abort" : "abort");
+            }
+        }
+        Try t = new Try(span, parent.with(span), call);
+        last = t;
+        t.end(status, call.flags(), null, null);
+    }
+
+    private void meshAttributes(Span span, MeshCall call) {
+        if (call.plan().routeName != null) {
+            span.setAttribute(SemConv.MESH_ROUTE, call.plan().routeName);
+        }
+        Target target = call.target();
+        if (target != null) {
+            span.setAttribute(SemConv.MESH_DESTINATION_HOST, call.targetHost());
+            if (target.subset != null) {
+                span.setAttribute(SemConv.MESH_DESTINATION_SUBSET, target.subset);
+            }
+        }
+        if (faultDelayMillis >= 0) {
+            span.setAttribute(SemConv.MESH_FAULT, "delay");
+            span.setAttribute(SemConv.MESH_FAULT_DELAY_MS, faultDelayMillis);
+        }
+        if (mirror) {
+            span.setAttribute(SemConv.MESH_MIRROR, true);
+        }
+    }
+
+    private static String spanName(String method) {
+        String m = SemConv.knownMethod(method);
+        return m.equals("_OTHER") ? "HTTP" : m;
+    }
+
+    /**
+     * The request is done (its response body closed, or a local reply or failure returned): records Istio's
+     * metrics and the access log line. Once; later calls do nothing.
+     *
+     * @param status        the status the application got (0 when it got an exception)
+     * @param flags         {@link ResponseFlag} bits
+     * @param upstreamHost  {@code address:port} of the last try's endpoint, or null
+     * @param mutualTls     whether the last try used mesh mTLS
+     * @param destination   the last try's endpoint labels (from {@link #destinationOf}), or null
+     */
+    public void end(MeshCall call, int status, int flags, long requestBytes, long responseBytes, String path,
+                    String authority, String protocol, String upstreamHost, boolean mutualTls,
+                    PeerLabels destination) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        long nanos = System.nanoTime() - startNanos;
+        IstioMetrics istio = plane.istio();
+        if (istio != null) {
+            String service = call.target() != null ? call.targetHost() : call.decision().host();
+            istio.recordClient(destination == null ? PeerLabels.unknown() : destination, service, status, flags,
+                    mutualTls, nanos, Math.max(0, requestBytes), Math.max(0, responseBytes));
+        }
+        AccessLog log = plane.accessLog();
+        if (log.enabled()) {
+            Try t = last;
+            String traceId = t == null ? Span.fromContext(parent).getSpanContext().getTraceId()
+                    : t.span.getSpanContext().getTraceId();
+            log.write(new AccessLog.Entry(startMillis, mirror ? "outbound-mirror" : "outbound", method, path,
+                    protocol, status, ResponseFlag.format(flags), Math.max(0, requestBytes),
+                    Math.max(0, responseBytes), TimeUnit.NANOSECONDS.toMillis(nanos), authority, upstreamHost,
+                    call.plan().routeName, traceId));
+        }
+    }
+
+    /** The Istio labels of the endpoint a try went to (cached on the endpoint). */
+    public PeerLabels destinationOf(MeshCall.Try t) {
+        return plane.destination(t == null ? null : t.endpointState(), false);
+    }
+
+    /** One try's span. */
+    public final class Try {
+        private final Span span;
+        private final Context context;
+        private final MeshCall call;
+        private boolean ended;
+
+        Try(Span span, Context context, MeshCall call) {
+            this.span = span;
+            this.context = context;
+            this.call = call;
+        }
+
+        /** The context to inject into the try's request (its span as the parent of the server's). */
+        public Context context() {
+            return context;
+        }
+
+        /**
+         * Ends the span: {@code status} when a response came back, else {@code error}. Client spans are errors for
+         * statuses of 400 and above and for exceptions, as the conventions say. Once; later calls do nothing.
+         *
+         * @param peerSpiffeId the server's verified SPIFFE ID (mesh mTLS), or null
+         */
+        public void end(int status, int flags, Throwable error, String peerSpiffeId) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (span.isRecording()) {
+                if (status > 0) {
+                    span.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);
+                }
+                if (flags != 0) {
+                    span.setAttribute(SemConv.MESH_RESPONSE_FLAGS, ResponseFlag.format(flags));
+                }
+                if (peerSpiffeId != null) {
+                    span.setAttribute(SemConv.MESH_PEER_SPIFFE_ID, peerSpiffeId);
+                }
+                if (error != null) {
+                    span.setAttribute(SemConv.ERROR_TYPE, error.getClass().getName());
+                    span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+                } else if (status >= 400) {
+                    span.setAttribute(SemConv.ERROR_TYPE, Integer.toString(status));
+                    span.setStatus(StatusCode.ERROR);
+                }
+            }
+            span.end();
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.inmesh.telemetry.internal;
+
+import io.inmesh.security.InboundDecision;
+import io.inmesh.security.SpiffeId;
+import io.inmesh.telemetry.internal.metrics.IstioMetrics;
+import io.inmesh.telemetry.internal.metrics.PeerLabels;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The telemetry of one inbound request: the server span (or the one Spring's observation started, adopted),
+ * Istio's metrics (reporter=destination) and the access log line. The adapter makes {@link #context()} current while
+ * the application runs, so that the application's own spans and the mesh's client calls are its children.
+ */
+public final class ServerCall {
+    /**
+     * What the adapter knows of the request.
+     *
+     * @param method          the HTTP method
+     * @param scheme          {@code http} or {@code https}
+     * @param host            the Host header's name (server.address)
+     * @param port            the port the request arrived at
+     * @param path            the path, without the query
+     * @param clientAddress   the peer's IP address
+     * @param protocol        {@code HTTP/1.1}, {@code HTTP/2}...
+     * @param userAgent       the User-Agent header, or null
+     */
+    public record Request(String method, String scheme, String host, int port, String path, String clientAddress,
+                          String protocol, String userAgent) {
+    }
+
+    private final TelemetryPlane plane;
+    private final Request request;
+    private final Span span;
+    private final Context context;
+    private final boolean owned;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private SpiffeId peer;
+    private int flags;
+    private String flagText = "-";
+    private String service;
+    private boolean ended;
+
+    ServerCall(TelemetryPlane plane, Context parent, Request request, Span adopted) {
+        this.plane = plane;
+        this.request = request;
+        if (adopted != null && adopted.getSpanContext().isValid()) {
+            this.span = adopted;
+            this.owned = false;
+            this.context = parent;
+        } else {
+            this.span = plane.startSpan(spanName(request.method()), SpanKind.SERVER, parent);
+            this.owned = true;
+            this.context = parent.with(span);
+        }
+        if (span.isRecording()) {
+            String method = SemConv.knownMethod(request.method());
+            span.setAttribute(SemConv.HTTP_REQUEST_METHOD, method);
+            if (!method.equals(request.method())) {
+                span.setAttribute(SemConv.HTTP_REQUEST_METHOD_ORIGINAL, request.method());
+            }
+            span.setAttribute(SemConv.URL_SCHEME, request.scheme());
+            span.setAttribute(SemConv.URL_PATH, request.path());
+            if (request.host() != null) {
+                span.setAttribute(SemConv.SERVER_ADDRESS, request.host());
+            }
+            span.setAttribute(SemConv.SERVER_PORT, (long) request.port());
+            if (request.clientAddress() != null) {
+                span.setAttribute(SemConv.CLIENT_ADDRESS, request.clientAddress());
+            }
+            String version = protocolVersion(request.protocol());
+            if (version != null) {
+                span.setAttribute(SemConv.NETWORK_PROTOCOL_VERSION, version);
+            }
+            if (request.userAgent() != null) {
+                span.setAttribute(SemConv.USER_AGENT, request.userAgent());
+            }
+        }
+    }
+
+    private static String spanName(String method) {
+        String m = SemConv.knownMethod(method);
+        return m.equals("_OTHER") ? "HTTP" : m;
+    }
+
+    private static String protocolVersion(String protocol) {
+        if (protocol == null) {
+            return null;
+        }
+        int slash = protocol.indexOf('/');
+        return slash < 0 ? null : protocol.substring(slash + 1);
+    }
+
+    /** The context the application runs in: the server span, the extracted baggage. */
+    public Context context() {
+        return context;
+    }
+
+    /** Makes {@link #context()} current on this thread; close the scope on the same thread. */
+    public Scope makeCurrent() {
+        return context.makeCurrent();
+    }
+
+    /** The span (recording or not). */
+    public Span span() {
+        return span;
+    }
+
+    /** Records the inbound decision: the peer, the outcome when not allowed, the policy that decided. */
+    public void decision(InboundDecision d) {
+        this.peer = d.peer();
+        this.flagText = d.responseFlags() == null ? "-" : d.responseFlags();
+        this.flags = "RL".equals(flagText) ? io.inmesh.traffic.ResponseFlag.RL.bit() : 0;
+        if (span.isRecording()) {
+            if (d.peer() != null) {
+                span.setAttribute(SemConv.MESH_PEER_SPIFFE_ID, d.peer().uri());
+            }
+            if (!d.allowed()) {
+                span.setAttribute(SemConv.MESH_INBOUND_OUTCOME, d.outcome().name());
+                if (!"-".equals(flagText)) {
+                    span.setAttribute(SemConv.MESH_RESPONSE_FLAGS, flagText);
+                }
+            }
+            if (d.authorization() != null && d.authorization().policy() != null) {
+                span.setAttribute(SemConv.MESH_AUTHZ_POLICY, d.authorization().policy());
+            }
+        }
+    }
+
+    /**
+     * The destination service for metrics, fully qualified, when the adapter knows better than the default: this
+     * workload's {@code app.namespace.svc.cluster.local} (its service account's name without an {@code app} label).
+     */
+    public void service(String fqdn) {
+        this.service = fqdn;
+    }
+
+    /**
+     * The response is done: ends the span (an error for statuses of 500 and above, or an exception), records the
+     * metrics and the access log line. Once; later calls do nothing.
+     */
+    public void end(int status, Throwable error, long bytesReceived, long bytesSent) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        long nanos = System.nanoTime() - startNanos;
+        if (span.isRecording()) {
+            if (status > 0) {
+                span.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);
+            }
+            if (error != null) {
+                span.setAttribute(SemConv.ERROR_TYPE, error.getClass().getName());
+                span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+            } else if (status >= 500) {
+                span.setAttribute(SemConv.ERROR_TYPE, Integer.toString(status));
+                span.setStatus(StatusCode.ERROR);
+            }
+        }
+        if (owned) {
+            span.end();
+        }
+        IstioMetrics istio = plane.istio();
+        if (istio != null) {
+            istio.recordServer(plane.source(peer), service != null ? service : plane.selfService(), status,
+                    flags, peer != null, nanos, Math.max(0, bytesReceived), Math.max(0, bytesSent));
+        }
+        AccessLog log = plane.accessLog();
+        if (log.enabled()) {
+            log.write(new AccessLog.Entry(startMillis, "inbound", request.method(), request.path(),
+                    request.protocol(), status, flagText, Math.max(0, bytesReceived), Math.max(0, bytesSent),
+                    TimeUnit.NANOSECONDS.toMillis(nanos), request.host(), null, null,
+                    span.getSpanContext().getTraceId()));
+        }
+    }
+}
