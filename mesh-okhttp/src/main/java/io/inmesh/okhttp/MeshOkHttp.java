@@ -1,10 +1,12 @@
 package io.inmesh.okhttp;
 
 import io.inmesh.Mesh;
+import io.inmesh.okhttp.internal.CallerContext;
 import io.inmesh.okhttp.internal.ConnectionLifetimes;
 import io.inmesh.okhttp.internal.MeshInterceptor;
 import io.inmesh.okhttp.internal.Mirrors;
 import java.util.Objects;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 
 /**
@@ -34,6 +36,11 @@ import okhttp3.OkHttpClient;
  *   <li>Mirrored copies go out on a small bounded executor through a client of the mesh's own, with
  *       {@code -shadow} appended to the authority; copies beyond its queue are dropped, never queued without
  *       limit, and a request whose body is one-shot is not copied.</li>
+ *   <li>Telemetry ({@code Mesh.builder().telemetry(...)}): each try gets a client span, child of the context
+ *       current when the call was started (for {@code enqueue} too), and carries its trace context in the
+ *       configured headers; Istio's metrics (reporter=source) and the access log line are recorded when the
+ *       response body is closed. Configure your own event listener before calling {@link #configure}: the mesh
+ *       adds one in front of it.</li>
  * </ul>
  */
 public final class MeshOkHttp {
@@ -57,6 +64,9 @@ public final class MeshOkHttp {
         MirrorClient mirrorClient = new MirrorClient(mesh);
         builder.addInterceptor(new MeshInterceptor(mesh, mirrorClient.mirrors));
         builder.addNetworkInterceptor(new ConnectionLifetimes());
+        // the caller's trace context, captured on its thread, for calls that run on the dispatcher's
+        EventListener.Factory own = builder.build().eventListenerFactory();
+        builder.eventListenerFactory(call -> CallerContext.LISTENER.plus(own.create(call)));
         return builder;
     }
 

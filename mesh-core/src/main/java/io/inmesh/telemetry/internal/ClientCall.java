@@ -29,16 +29,54 @@ public final class ClientCall {
     private boolean ended;
     private Try last;
 
+    private final Span root;
+
     ClientCall(TelemetryPlane plane, Context parent, String method, boolean mirror) {
         this.plane = plane;
-        this.parent = parent;
         this.method = method;
         this.mirror = mirror;
+        if (Span.fromContext(parent).getSpanContext().isValid()) {
+            this.root = null;
+            this.parent = parent;
+        } else {
+            // the caller has no trace: one span for the request, so that its tries and mirrors share one trace
+            this.root = plane.startSpan(spanName(method), SpanKind.INTERNAL, parent);
+            if (root.isRecording()) {
+                root.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
+            }
+            this.parent = parent.with(root);
+        }
     }
+
+    /**
+     * The adapter is done with the request (it returns a response or throws): ends the request's own span when the
+     * caller had no trace. Idempotent.
+     */
+    public void returned(int status) {
+        if (root != null && !rootEnded) {
+            rootEnded = true;
+            if (status > 0 && root.isRecording()) {
+                root.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);
+            }
+            root.end();
+        }
+    }
+
+    private boolean rootEnded;
 
     /** The caller's context: the parent of every try's span. */
     public Context parent() {
         return parent;
+    }
+
+    /** Writes the trace context of try {@code t} into {@code carrier}. */
+    public <C> void inject(Try t, C carrier, io.opentelemetry.context.propagation.TextMapSetter<C> setter) {
+        plane.inject(t.context, carrier, setter);
+    }
+
+    /** The try started last, or null. */
+    public Try lastTry() {
+        return last;
     }
 
     /** Notes an injected delay (shown on the spans that follow). */
@@ -55,8 +93,9 @@ public final class ClientCall {
      * @param peerAddress   the endpoint's address
      * @param peerPort      the endpoint's port
      */
-    public Try startTry(MeshCall call, int number, String urlFull, String serverAddress, int serverPort,
-                        String peerAddress, int peerPort) {
+    public Try startTry(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String urlFull,
+                        String serverAddress, int serverPort) {
+        int number = meshTry.number;
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
@@ -66,14 +105,14 @@ public final class ClientCall {
             span.setAttribute(SemConv.URL_FULL, urlFull);
             span.setAttribute(SemConv.SERVER_ADDRESS, serverAddress);
             span.setAttribute(SemConv.SERVER_PORT, (long) serverPort);
-            span.setAttribute(SemConv.NETWORK_PEER_ADDRESS, peerAddress);
-            span.setAttribute(SemConv.NETWORK_PEER_PORT, (long) peerPort);
+            span.setAttribute(SemConv.NETWORK_PEER_ADDRESS, meshTry.address);
+            span.setAttribute(SemConv.NETWORK_PEER_PORT, (long) meshTry.port);
             if (number > 1) {
                 span.setAttribute(SemConv.HTTP_REQUEST_RESEND_COUNT, (long) (number - 1));
             }
             meshAttributes(span, call);
         }
-        Try t = new Try(span, parent.with(span), call);
+        Try t = new Try(span, parent.with(span), meshTry, mutualTls);
         last = t;
         return t;
     }
@@ -95,7 +134,7 @@ public final class ClientCall {
                 span.setAttribute(SemConv.MESH_FAULT, faultDelayMillis >= 0 ? "delay,abort" : "abort");
             }
         }
-        Try t = new Try(span, parent.with(span), call);
+        Try t = new Try(span, parent.with(span), null, false);
         last = t;
         t.end(status, call.flags(), null, null);
     }
@@ -131,20 +170,20 @@ public final class ClientCall {
      *
      * @param status        the status the application got (0 when it got an exception)
      * @param flags         {@link ResponseFlag} bits
-     * @param upstreamHost  {@code address:port} of the last try's endpoint, or null
-     * @param mutualTls     whether the last try used mesh mTLS
-     * @param destination   the last try's endpoint labels (from {@link #destinationOf}), or null
+     * <p>The upstream host, the destination's labels and whether mesh mTLS was used come from the last try.
      */
     public void end(MeshCall call, int status, int flags, long requestBytes, long responseBytes, String path,
-                    String authority, String protocol, String upstreamHost, boolean mutualTls,
-                    PeerLabels destination) {
+                    String authority, String protocol) {
         if (ended) {
             return;
         }
         ended = true;
         long nanos = System.nanoTime() - startNanos;
+        MeshCall.Try lastTry = last == null ? null : last.meshTry;
+        boolean mutualTls = last != null && last.mutualTls;
         IstioMetrics istio = plane.istio();
         if (istio != null) {
+            PeerLabels destination = plane.destination(lastTry == null ? null : lastTry.endpointState(), mutualTls);
             String service = call.target() != null ? call.targetHost() : call.decision().host();
             istio.recordClient(destination == null ? PeerLabels.unknown() : destination, service, status, flags,
                     mutualTls, nanos, Math.max(0, requestBytes), Math.max(0, responseBytes));
@@ -154,6 +193,8 @@ public final class ClientCall {
             Try t = last;
             String traceId = t == null ? Span.fromContext(parent).getSpanContext().getTraceId()
                     : t.span.getSpanContext().getTraceId();
+            String upstreamHost = lastTry == null ? null : lastTry.address.indexOf(':') >= 0
+                    ? "[" + lastTry.address + "]:" + lastTry.port : lastTry.address + ":" + lastTry.port;
             log.write(new AccessLog.Entry(startMillis, mirror ? "outbound-mirror" : "outbound", method, path,
                     protocol, status, ResponseFlag.format(flags), Math.max(0, requestBytes),
                     Math.max(0, responseBytes), TimeUnit.NANOSECONDS.toMillis(nanos), authority, upstreamHost,
@@ -161,22 +202,19 @@ public final class ClientCall {
         }
     }
 
-    /** The Istio labels of the endpoint a try went to (cached on the endpoint). */
-    public PeerLabels destinationOf(MeshCall.Try t) {
-        return plane.destination(t == null ? null : t.endpointState(), false);
-    }
-
     /** One try's span. */
     public final class Try {
         private final Span span;
         private final Context context;
-        private final MeshCall call;
+        private final MeshCall.Try meshTry;
+        private final boolean mutualTls;
         private boolean ended;
 
-        Try(Span span, Context context, MeshCall call) {
+        Try(Span span, Context context, MeshCall.Try meshTry, boolean mutualTls) {
             this.span = span;
             this.context = context;
-            this.call = call;
+            this.meshTry = meshTry;
+            this.mutualTls = mutualTls;
         }
 
         /** The context to inject into the try's request (its span as the parent of the server's). */

@@ -2,6 +2,10 @@ package io.inmesh.okhttp.internal;
 
 import io.inmesh.Mesh;
 import io.inmesh.security.MeshTls;
+import io.inmesh.telemetry.internal.ClientCall;
+import io.inmesh.telemetry.internal.TelemetryPlane;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.inmesh.traffic.ResponseFlag;
 import io.inmesh.traffic.RouteStatus;
 import io.inmesh.traffic.internal.FaultSpec;
@@ -113,28 +117,46 @@ public final class MeshInterceptor implements Interceptor {
         OkHttpRequestView view = new OkHttpRequestView(request);
         Mirrors.Copy copy = request.tag(Mirrors.Copy.class);
         MeshCall call = copy != null ? copy.call() : mesh.traffic().start(view);
+        ClientCall tel = mesh.telemetry().startClient(copy != null ? copy.parent() : CallerContext.of(chain.call()),
+                request.method(), copy != null);
+        try {
+            Response response = route(chain, request, call, tel, copy);
+            tel.returned(response.code());
+            return response;
+        } catch (IOException | RuntimeException | Error e) {
+            tel.returned(0);
+            // canceled, interrupted, or a bug: the application gets no response; Envoy records status 0
+            tel.end(call, 0, call.flags(), requestBytes(request), 0, request.url().encodedPath(), authority(request),
+                    "HTTP/1.1");
+            throw e;
+        }
+    }
+
+    private Response route(Chain chain, Request request, MeshCall call, ClientCall tel, Mirrors.Copy copy)
+            throws IOException {
         RoutePlan plan = call.plan();
         switch (plan.status) {
             case NO_ROUTE:
-                return local(request, call, 404, "", null);
+                return local(request, call, tel, 404, "", null);
             case REDIRECT:
-                return local(request, call, call.redirectStatus(), "", null).newBuilder()
+                return local(request, call, tel, call.redirectStatus(), "", null).newBuilder()
                         .header("Location", call.redirectLocation()).build();
             case DIRECT_RESPONSE:
-                return local(request, call, plan.directStatus, null, plan.directBody);
+                return local(request, call, tel, plan.directStatus, null, plan.directBody);
             default:
                 break;
         }
         if (call.faultDelayNanos() > 0) {
+            tel.faultDelay(call.faultDelayNanos());
             pause(chain, call.faultDelayNanos());
         }
         if (call.faultAbort()) {
-            return abort(request, call, plan.fault);
+            return abort(request, call, tel, plan.fault);
         }
         if (copy == null && plan.mirrors.length > 0) {
             for (int i = 0; i < plan.mirrors.length; i++) {
                 if (call.mirrorHit(i)) {
-                    mirrors.send(request, call, i);
+                    mirrors.send(request, call, i, tel.parent());
                 }
             }
         }
@@ -144,12 +166,13 @@ public final class MeshInterceptor implements Interceptor {
             while (true) {
                 MeshCall.Try t = call.nextTry();
                 if (t == null) {
-                    return local(request, call, call.failureStatus(), call.failureDetail(), null);
+                    return local(request, call, tel, call.failureStatus(), call.failureDetail(), null);
                 }
                 Response response;
                 try {
-                    response = proceed(base, request, call, t);
+                    response = proceed(base, request, call, t, tel);
                 } catch (IOException e) {
+                    endTry(tel, t, 0, call.flags(), e, null);
                     t.release();
                     if (chain.call().isCanceled()) {
                         throw e;
@@ -162,11 +185,13 @@ public final class MeshInterceptor implements Interceptor {
                     }
                     String detail = failure == TryFailure.TLS_FAILURE && e.getMessage() != null
                             ? call.failureDetail() + ": " + e.getMessage() : call.failureDetail();
-                    return local(request, call, call.failureStatus(), detail, null);
+                    return failed(request, call, tel, detail);
                 } catch (RuntimeException | Error e) {
+                    endTry(tel, t, 0, call.flags(), e, null);
                     t.release();
                     throw e;
                 }
+                endTry(tel, t, response.code(), call.flags(), null, response);
                 MeshCall.Next next;
                 try {
                     next = call.onResponse(t, response.code(), grpcStatus(response),
@@ -182,7 +207,7 @@ public final class MeshInterceptor implements Interceptor {
                     pause(chain, call.backoffNanos());
                     continue;
                 }
-                return finish(response, call, t);
+                return finish(response, call, t, tel, request);
             }
         } finally {
             call.abandon(); // a retry permit taken for a retry that did not happen (canceled, interrupted, error)
@@ -193,14 +218,15 @@ public final class MeshInterceptor implements Interceptor {
      * Sends one try: the request rebuilt for the chosen endpoint (mutual TLS or TLS origination as the destination
      * asks), with the try's time limits and pool.
      */
-    private Response proceed(Chain base, Request request, MeshCall call, MeshCall.Try t) throws IOException {
+    private Response proceed(Chain base, Request request, MeshCall call, MeshCall.Try t, ClientCall tel)
+            throws IOException {
         ClientTls.Plan tlsPlan = clientTls.plan(mesh, call, t);
         Request tryRequest;
         Chain c = base;
         switch (tlsPlan.kind()) {
             case MESH_MTLS: {
                 // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
-                tryRequest = tryRequest(request, call, t, "https", t.address);
+                tryRequest = tryRequest(request, call, t, "https", t.address, tel, true);
                 MeshTls tls = mesh.tls();
                 c = c.withSslSocketFactory(tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager())
                         .withHostnameVerifier(ClientTls.SPIFFE_VERIFIED);
@@ -208,7 +234,7 @@ public final class MeshInterceptor implements Interceptor {
             }
             case ORIGINATE:
                 // TLS verifies the server's name: the URL keeps it and DNS answers with the endpoint's address
-                tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName());
+                tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName(), tel, false);
                 c = c.withSslSocketFactory(tlsPlan.factory(), tlsPlan.trustManager()).withDns(dnsFor(t.address));
                 if (tlsPlan.verifier() != null) {
                     c = c.withHostnameVerifier(tlsPlan.verifier());
@@ -217,7 +243,7 @@ public final class MeshInterceptor implements Interceptor {
             default: {
                 boolean keepName = request.isHttps() && !t.address.equals(request.url().host());
                 tryRequest = tryRequest(request, call, t, request.url().scheme(),
-                        keepName ? request.url().host() : t.address);
+                        keepName ? request.url().host() : t.address, tel, false);
                 if (keepName) {
                     c = c.withDns(dnsFor(t.address));
                 }
@@ -275,16 +301,25 @@ public final class MeshInterceptor implements Interceptor {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, pool.tcp().connectTimeout().toMillis()));
     }
 
-    /** The request for one try: to the chosen endpoint, with the route's rewrites and header operations. */
-    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, String scheme, String urlHost) {
+    /**
+     * The request for one try: to the chosen endpoint, with the route's rewrites and header operations, and the
+     * try's trace context (its span started here, ended by the caller through {@link ClientCall#lastTry()}).
+     */
+    static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, String scheme, String urlHost,
+                              ClientCall tel, boolean meshMtls) {
         HttpUrl url = original.url();
         HttpUrl.Builder u = url.newBuilder().scheme(scheme).host(urlHost).port(t.port);
         String path = call.path();
         if (!path.equals(url.encodedPath())) {
             u.encodedPath(path);
         }
-        Request.Builder b = original.newBuilder().url(u.build());
+        HttpUrl tryUrl = u.build();
+        Request.Builder b = original.newBuilder().url(tryUrl);
         b.header("Host", call.authority());
+        if (tel != null) {
+            ClientCall.Try span = tel.startTry(call, t, meshMtls, withoutQuery(tryUrl), url.host(), url.port());
+            tel.inject(span, b, SETTER);
+        }
         // Envoy applies the more specific operations first, so the route's win over the destination's
         Target target = call.target();
         if (target != null) {
@@ -324,8 +359,96 @@ public final class MeshInterceptor implements Interceptor {
         }
     }
 
+    private static final TextMapSetter<Request.Builder> SETTER = (b, name, value) -> {
+        if (b != null) {
+            b.header(name, value);
+        }
+    };
+
+    /** {@code scheme://host:port/path}: the URL without its query, which may carry credentials. */
+    static String withoutQuery(HttpUrl url) {
+        String s = url.toString();
+        int q = s.indexOf('?');
+        return q < 0 ? s : s.substring(0, q);
+    }
+
+    private static long requestBytes(Request request) {
+        if (request.body() == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, request.body().contentLength());
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String authority(Request request) {
+        String host = request.header("Host");
+        if (host != null) {
+            return host;
+        }
+        HttpUrl url = request.url();
+        return url.port() == HttpUrl.defaultPort(url.scheme()) ? url.host() : url.host() + ":" + url.port();
+    }
+
+    private static String protocol(Response response) {
+        switch (response.protocol()) {
+            case HTTP_2:
+            case H2_PRIOR_KNOWLEDGE:
+                return "HTTP/2";
+            case HTTP_1_0:
+                return "HTTP/1.0";
+            default:
+                return "HTTP/1.1";
+        }
+    }
+
+    /** Ends the try's span with the response's status, or the error; the server's SPIFFE ID when mesh mTLS. */
+    private static void endTry(ClientCall tel, MeshCall.Try t, int status, int flags, Throwable error,
+                               Response response) {
+        ClientCall.Try span = tel.lastTry();
+        if (span == null) {
+            return;
+        }
+        String peer = null;
+        if (response != null && response.handshake() != null && response.request().isHttps()) {
+            peer = spiffeIdOf(response.handshake());
+        }
+        span.end(status, flags, error, peer);
+    }
+
+    private static String spiffeIdOf(okhttp3.Handshake handshake) {
+        var certs = handshake.peerCertificates();
+        if (certs.isEmpty() || !(certs.get(0) instanceof java.security.cert.X509Certificate)) {
+            return null;
+        }
+        try {
+            var sans = ((java.security.cert.X509Certificate) certs.get(0)).getSubjectAlternativeNames();
+            if (sans != null) {
+                for (var san : sans) {
+                    if (Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String
+                            && ((String) san.get(1)).startsWith("spiffe://")) {
+                        return (String) san.get(1);
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** The local reply after the last try failed (its span was ended with the failure). */
+    private static Response failed(Request request, MeshCall call, ClientCall tel, String detail) {
+        Response r = localResponse(request, call, call.failureStatus(), detail, null);
+        tel.end(call, r.code(), call.flags(), requestBytes(request), r.body().contentLength(),
+                request.url().encodedPath(), authority(request), "HTTP/1.1");
+        return r;
+    }
+
     /** The caller's response: response header operations, flags, a generated hash cookie; releases the try on close. */
-    private static Response finish(Response response, MeshCall call, MeshCall.Try t) {
+    private Response finish(Response response, MeshCall call, MeshCall.Try t, ClientCall tel, Request request) {
         Response.Builder b = response.newBuilder();
         Target target = call.target();
         if (target != null) {
@@ -340,12 +463,23 @@ public final class MeshInterceptor implements Interceptor {
             b.addHeader("Set-Cookie", cookie);
         }
         ResponseBody body = response.body();
-        b.body(new ReleasingBody(body, t));
+        b.body(new ReleasingBody(body, t, bytes -> tel.end(call, response.code(), call.flags(),
+                requestBytes(request), bytes, request.url().encodedPath(), authority(request), protocol(response))));
         return b.build();
     }
 
     /** A locally generated answer, as Envoy's local replies: status, text body, response flags. */
-    private static Response local(Request request, MeshCall call, int status, String text, byte[] bytes) {
+    /** A local reply, with its span, metrics and access log line. */
+    private static Response local(Request request, MeshCall call, ClientCall tel, int status, String text,
+                                  byte[] bytes) {
+        Response r = localResponse(request, call, status, text, bytes);
+        tel.localReply(call, withoutQuery(request.url()), request.url().host(), request.url().port(), status);
+        tel.end(call, status, call.flags(), requestBytes(request), r.body().contentLength(),
+                request.url().encodedPath(), authority(request), "HTTP/1.1");
+        return r;
+    }
+
+    private static Response localResponse(Request request, MeshCall call, int status, String text, byte[] bytes) {
         byte[] content = bytes != null ? bytes : text == null ? new byte[0]
                 : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Response.Builder b = new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(status)
@@ -360,10 +494,13 @@ public final class MeshInterceptor implements Interceptor {
         return b.build();
     }
 
-    private static Response abort(Request request, MeshCall call, FaultSpec fault) {
+    private static Response abort(Request request, MeshCall call, ClientCall tel, FaultSpec fault) {
         if (fault.abortHttpStatus != 0) {
-            return local(request, call, fault.abortHttpStatus, "fault filter abort", null);
+            return local(request, call, tel, fault.abortHttpStatus, "fault filter abort", null);
         }
+        tel.localReply(call, withoutQuery(request.url()), request.url().host(), request.url().port(), 200);
+        tel.end(call, 200, call.flags(), requestBytes(request), 0, request.url().encodedPath(), authority(request),
+                "HTTP/1.1");
         return new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK")
                 .header("content-type", "application/grpc")
                 .header("grpc-status", Integer.toString(fault.abortGrpcStatus))
@@ -457,20 +594,35 @@ public final class MeshInterceptor implements Interceptor {
         }
     }
 
-    /** A response body that gives back the try's permits when it is closed. */
+    /**
+     * A response body that gives back the try's permits when it is closed, and then reports the bytes read
+     * (telemetry: the request is done).
+     */
     private static final class ReleasingBody extends ResponseBody {
         private final ResponseBody delegate;
         private final BufferedSource source;
 
-        ReleasingBody(ResponseBody delegate, MeshCall.Try t) {
+        ReleasingBody(ResponseBody delegate, MeshCall.Try t, java.util.function.LongConsumer onClose) {
             this.delegate = delegate;
             this.source = Okio.buffer(new ForwardingSource(delegate.source()) {
+                private long bytes;
+
+                @Override
+                public long read(okio.Buffer sink, long byteCount) throws IOException {
+                    long n = super.read(sink, byteCount);
+                    if (n > 0) {
+                        bytes += n;
+                    }
+                    return n;
+                }
+
                 @Override
                 public void close() throws IOException {
                     try {
                         super.close();
                     } finally {
                         t.release();
+                        onClose.accept(bytes);
                     }
                 }
             });

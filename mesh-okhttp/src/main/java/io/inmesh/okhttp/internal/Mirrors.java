@@ -20,7 +20,7 @@ import okhttp3.Response;
  */
 public final class Mirrors {
     /** Tag on a copy's request: the call that plans it (one try to the mirror's cluster, no retries). */
-    record Copy(MeshCall call) {
+    record Copy(MeshCall call, io.opentelemetry.context.Context parent) {
     }
 
     private final ThreadPoolExecutor executor;
@@ -47,13 +47,13 @@ public final class Mirrors {
     }
 
     /** Schedules a copy of {@code original} for mirror {@code index} of {@code call}'s route. */
-    void send(Request original, MeshCall call, int index) {
+    void send(Request original, MeshCall call, int index, io.opentelemetry.context.Context parent) {
         if (original.body() != null && original.body().isOneShot()) {
             dropped.incrementAndGet(); // a one-shot body cannot be read twice
             return;
         }
         MeshCall copyCall = call.mirror(index);
-        Request copy = original.newBuilder().tag(Copy.class, new Copy(copyCall)).build();
+        Request copy = original.newBuilder().tag(Copy.class, new Copy(copyCall, parent)).build();
         try {
             executor.execute(() -> {
                 Call c = client.get().newCall(copy);
