@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the config-plane measurements (JMH compile benchmark, retained heap, reload latency), the request-path
-# decision core (JMH route selection, allocation check) and the security plane (JMH authorization and handshakes,
-# mTLS against plaintext per request on loopback).
+# decision core (JMH route selection, allocation check), the security plane (JMH authorization and handshakes,
+# mTLS against plaintext per request on loopback) and telemetry (JMH spans, propagation and metrics per request).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -25,3 +25,5 @@ java -jar "$jar" AuthorizationBenchmark -prof gc -wi 3 -i 5 -f 1 -w 1s -r 1s -rf
 java -jar "$jar" HandshakeBenchmark -prof gc -wi 3 -i 5 -f 1 -w 10s -r 1s -rf json -rff benchmarks/target/jmh-handshake.json
 echo "== mTLS against plaintext per request (one kept-alive connection, loopback, 1 KiB answers)"
 java -Xmx1g -cp "$jar" io.inmesh.benchmarks.MtlsLoopback 10000 5 10000 2>/dev/null
+echo "== JMH: telemetry per request (server span + metrics, client try span + inject + metrics, traceparent extract)"
+java -jar "$jar" TelemetryBenchmark -prof gc -wi 3 -i 5 -f 1 -w 1s -r 1s -rf json -rff benchmarks/target/jmh-telemetry.json
