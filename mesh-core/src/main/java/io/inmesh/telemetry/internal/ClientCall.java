@@ -63,6 +63,20 @@ public final class ClientCall {
     }
 
     private boolean rootEnded;
+    private String peerMetadata;
+
+    /**
+     * The server's {@link TelemetryPlane#PEER_HEADER} on the last try's response (null when absent): believed only
+     * for a mesh mTLS try whose server identity was verified.
+     */
+    public void peerMetadata(String header) {
+        this.peerMetadata = header;
+    }
+
+    /** The value to send in {@link TelemetryPlane#PEER_HEADER} on a mesh mTLS try, or null. */
+    public String peerMetadataOffer() {
+        return plane.peerHeader();
+    }
 
     /** The caller's context: the parent of every try's span. */
     public Context parent() {
@@ -184,6 +198,9 @@ public final class ClientCall {
         IstioMetrics istio = plane.istio();
         if (istio != null) {
             PeerLabels destination = plane.destination(lastTry == null ? null : lastTry.endpointState(), mutualTls);
+            if (mutualTls) {
+                destination = plane.fromMetadata(peerMetadata, destination);
+            }
             String service = call.target() != null ? call.targetHost() : call.decision().host();
             istio.recordClient(destination == null ? PeerLabels.unknown() : destination, service, status, flags,
                     mutualTls, nanos, Math.max(0, requestBytes), Math.max(0, responseBytes));

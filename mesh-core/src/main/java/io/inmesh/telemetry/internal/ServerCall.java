@@ -44,6 +44,7 @@ public final class ServerCall {
     private int flags;
     private String flagText = "-";
     private String service;
+    private String peerMetadata;
     private boolean ended;
 
     ServerCall(TelemetryPlane plane, Context parent, Request request, Span adopted) {
@@ -133,6 +134,19 @@ public final class ServerCall {
     }
 
     /**
+     * The client's {@link TelemetryPlane#PEER_HEADER} (null when absent): its workload labels, believed only when
+     * the request came over verified mTLS from the namespace the labels claim.
+     */
+    public void peerMetadata(String header) {
+        this.peerMetadata = header;
+    }
+
+    /** The header value to answer a mesh client with ({@link TelemetryPlane#PEER_HEADER}), or null. */
+    public String peerMetadataAnswer() {
+        return peerMetadata != null && peer != null ? plane.peerHeader() : null;
+    }
+
+    /**
      * The destination service for metrics, fully qualified, when the adapter knows better than the default: this
      * workload's {@code app.namespace.svc.cluster.local} (its service account's name without an {@code app} label).
      */
@@ -167,7 +181,7 @@ public final class ServerCall {
         }
         IstioMetrics istio = plane.istio();
         if (istio != null) {
-            istio.recordServer(plane.source(peer), service != null ? service : plane.selfService(), status,
+            istio.recordServer(plane.fromMetadata(peerMetadata, plane.source(peer)), service != null ? service : plane.selfService(), status,
                     flags, peer != null, nanos, Math.max(0, bytesReceived), Math.max(0, bytesSent));
         }
         AccessLog log = plane.accessLog();

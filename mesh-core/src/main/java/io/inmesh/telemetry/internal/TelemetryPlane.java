@@ -40,6 +40,17 @@ public final class TelemetryPlane {
     private volatile Tracer tracer;
     private final String selfService;
 
+    /**
+     * The request and response header in which mesh peers tell each other their metric labels, over mutual TLS only
+     * (Istio's sidecars exchange {@code x-envoy-peer-metadata} for the same purpose): {@code
+     * workload;namespace;app;version;canonical-service;canonical-revision}. A peer's claim is taken only from a
+     * verified mTLS peer and only when its namespace is the one of the peer's SPIFFE ID, so the labels cannot be
+     * spoofed across namespaces, and the number of distinct peers is bounded.
+     */
+    public static final String PEER_HEADER = "x-inmesh-peer";
+    private final String peerHeader;
+    private final ConcurrentHashMap<String, PeerLabels> peersByMetadata = new ConcurrentHashMap<>();
+
     /** Distinct peer identities given their own metric labels; beyond, peers are recorded as unknown. */
     static final int MAX_PEERS = 1024;
     static final String SCOPE = "io.inmesh";
@@ -53,6 +64,7 @@ public final class TelemetryPlane {
         String app = workload.labels().get("app");
         this.selfService = (app != null && !app.isEmpty() ? app : workload.serviceAccount()) + "."
                 + workload.namespace() + ".svc.cluster.local";
+        this.peerHeader = encode(self);
         this.istio = settings.meterRegistry() == null ? null : new IstioMetrics(settings.meterRegistry(), self);
         this.meshMetrics = MeshMetrics.NOOP;
     }
@@ -215,6 +227,73 @@ public final class TelemetryPlane {
                 canonicalRevision == null ? "latest" : canonicalRevision);
         state.attach(p);
         return p;
+    }
+
+    private static String encode(PeerLabels p) {
+        String[] fields = {p.workload(), p.namespace(), p.app(), p.version(), p.canonicalService(),
+                p.canonicalRevision()};
+        for (String f : fields) {
+            if (!validField(f, 0, f.length())) {
+                return null;
+            }
+        }
+        return String.join(";", fields);
+    }
+
+    /** Label values as Kubernetes allows them (at most 253 characters of letters, digits, {@code -_./}). */
+    private static boolean validField(String s, int from, int to) {
+        if (to <= from || to - from > 253) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+                    || c == '.' || c == '/')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** This workload's {@link #PEER_HEADER} value, or null when a label cannot be sent. */
+    public String peerHeader() {
+        return peerHeader;
+    }
+
+    /**
+     * The labels a verified peer claims in its {@link #PEER_HEADER}, or {@code fallback} when the claim is malformed,
+     * names another namespace than the peer's certificate, or too many peers were seen already.
+     */
+    PeerLabels fromMetadata(String header, PeerLabels fallback) {
+        if (header == null || fallback.principal().equals(PeerLabels.UNKNOWN)) {
+            return fallback;
+        }
+        PeerLabels p = peersByMetadata.get(header);
+        if (p != null) {
+            return p.principal().equals(fallback.principal()) ? p : fallback;
+        }
+        if (peersByMetadata.size() >= MAX_PEERS || header.length() > 1024) {
+            return fallback;
+        }
+        String[] f = new String[6];
+        int n = 0;
+        int start = 0;
+        for (int i = 0; i <= header.length(); i++) {
+            if (i == header.length() || header.charAt(i) == ';') {
+                if (n == 6 || !validField(header, start, i)) {
+                    return fallback;
+                }
+                f[n++] = header.substring(start, i);
+                start = i + 1;
+            }
+        }
+        if (n != 6 || !f[1].equals(fallback.namespace())) {
+            return fallback;
+        }
+        PeerLabels parsed = new PeerLabels(f[0], f[1], fallback.principal(), f[2], f[3], f[4], f[5]);
+        PeerLabels prev = peersByMetadata.putIfAbsent(header, parsed);
+        p = prev != null ? prev : parsed;
+        return p.principal().equals(fallback.principal()) ? p : fallback;
     }
 
     /** The labels of an inbound peer known by its verified SPIFFE ID only; bounded. */

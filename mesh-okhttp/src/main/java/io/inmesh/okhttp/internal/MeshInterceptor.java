@@ -319,6 +319,12 @@ public final class MeshInterceptor implements Interceptor {
         if (tel != null) {
             ClientCall.Try span = tel.startTry(call, t, meshMtls, withoutQuery(tryUrl), url.host(), url.port());
             tel.inject(span, b, SETTER);
+            String offer = meshMtls ? tel.peerMetadataOffer() : null;
+            if (offer != null) {
+                b.header(TelemetryPlane.PEER_HEADER, offer);
+            } else {
+                b.removeHeader(TelemetryPlane.PEER_HEADER);
+            }
         }
         // Envoy applies the more specific operations first, so the route's win over the destination's
         Target target = call.target();
@@ -461,6 +467,11 @@ public final class MeshInterceptor implements Interceptor {
         String cookie = call.setCookieHeader();
         if (cookie != null) {
             b.addHeader("Set-Cookie", cookie);
+        }
+        String peer = response.header(TelemetryPlane.PEER_HEADER);
+        if (peer != null) {
+            b.removeHeader(TelemetryPlane.PEER_HEADER);
+            tel.peerMetadata(peer);
         }
         ResponseBody body = response.body();
         b.body(new ReleasingBody(body, t, bytes -> tel.end(call, response.code(), call.flags(),
