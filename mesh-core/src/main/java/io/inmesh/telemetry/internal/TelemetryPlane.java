@@ -24,7 +24,7 @@ public final class TelemetryPlane {
         this.propagator = MeshPropagators.create(settings.propagation());
         this.self = selfLabels(settings, workload, principal);
         this.istio = settings.meterRegistry() == null ? null : new IstioMetrics(settings.meterRegistry(), self);
-        this.meshMetrics = MeshMetrics.NOOP;
+        this.meshMetrics = MeshMetrics.create(settings.meterRegistry());
     }
 
     /** This workload's labels for Istio's metrics. */
