@@ -53,15 +53,20 @@ public final class Mesh implements AutoCloseable {
     private final String trustDomain;
     private final MeshTls tls;
     private final TelemetryPlane telemetry;
+    private final AutoCloseable configMetrics;
 
     private Mesh(Builder b) throws IOException, InvalidConfigException {
         this.workload = b.workload;
-        this.traffic = new TrafficPlane(b.workload, b.endpointRegistry, b.nanoClock, b.random);
+        this.telemetry = new TelemetryPlane(b.telemetry, b.workload,
+                SpiffeId.of(b.trustDomain, b.workload).uri());
+        this.traffic = new TrafficPlane(b.workload, b.endpointRegistry, b.nanoClock, b.random,
+                telemetry.meshMetrics());
         this.security = new SecurityPlane(b.workload, JwksCache.create(), new RateLimitBuckets(b.nanoClock));
         this.trustDomain = b.trustDomain;
         this.tls = b.certificates == null ? null : MeshTls.create(b.certificates);
-        this.telemetry = new TelemetryPlane(b.telemetry, b.workload,
-                SpiffeId.of(b.trustDomain, b.workload).uri());
+        if (tls != null) {
+            telemetry.meshMetrics().watchCertificate(tls);
+        }
         if (b.holder != null) {
             this.holder = b.holder;
             this.watcher = null;
@@ -79,6 +84,7 @@ public final class Mesh implements AutoCloseable {
             }
         }
         this.subscription = holder.addListener(this::apply);
+        this.configMetrics = telemetry.meshMetrics().watchConfig(holder);
         if (holder.loaded()) {
             apply(holder.current());
         }
@@ -156,6 +162,7 @@ public final class Mesh implements AutoCloseable {
     public void close() {
         try {
             subscription.close();
+            configMetrics.close();
         } catch (Exception ignored) {
             // listener removal cannot fail
         }

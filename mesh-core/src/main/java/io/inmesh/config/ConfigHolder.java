@@ -25,6 +25,7 @@ public final class ConfigHolder {
     private final ConfigChecker checker;
     private final Clock clock;
     private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ConfigUpdate>> updateListeners = new CopyOnWriteArrayList<>();
     private volatile MeshSnapshot current;
     private volatile boolean loaded;
     private volatile ConfigRejection lastRejection;
@@ -67,8 +68,29 @@ public final class ConfigHolder {
         return () -> listeners.remove(listener);
     }
 
+    /**
+     * Registers a listener for the outcome of every update (applied, unchanged or rejected), called on the updating
+     * thread after swap listeners; closing the handle removes it. For metrics and status reporting.
+     */
+    public AutoCloseable addUpdateListener(Consumer<ConfigUpdate> listener) {
+        updateListeners.add(listener);
+        return () -> updateListeners.remove(listener);
+    }
+
     /** Validates and compiles {@code files} as the complete new configuration, and swaps it in when valid. */
     public synchronized ConfigUpdate update(List<ConfigFile> files) {
+        ConfigUpdate outcome = apply(files);
+        for (Consumer<ConfigUpdate> l : updateListeners) {
+            try {
+                l.accept(outcome);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "InMesh config update listener " + l + " failed", e);
+            }
+        }
+        return outcome;
+    }
+
+    private ConfigUpdate apply(List<ConfigFile> files) {
         MeshSnapshot previous = current;
         ConfigChecker.Result result;
         try {

@@ -66,7 +66,7 @@ public final class TelemetryPlane {
                 + workload.namespace() + ".svc.cluster.local";
         this.peerHeader = encode(self);
         this.istio = settings.meterRegistry() == null ? null : new IstioMetrics(settings.meterRegistry(), self);
-        this.meshMetrics = MeshMetrics.NOOP;
+        this.meshMetrics = MeshMetrics.create(settings.meterRegistry());
     }
 
     /** This workload's labels for Istio's metrics. */

@@ -1,6 +1,7 @@
 package io.inmesh.traffic.internal;
 
 import io.inmesh.discovery.Endpoint;
+import io.inmesh.telemetry.internal.metrics.DestinationMeters;
 import io.inmesh.traffic.internal.lb.HashPolicy;
 import io.inmesh.traffic.internal.lb.LoadBalancer;
 import io.inmesh.traffic.internal.lb.LoadBalancers;
@@ -41,12 +42,21 @@ public final class Cluster {
     final OutlierDetector outlier;
     final ConnectionLimits limits;
     final RetryBudget retryBudget;
+    /** InMesh's meters of the host: retries, pool overflows, ejections. */
+    final DestinationMeters meters;
+    private AutoCloseable ejectedTracking; // guarded by this
     private final Map<Endpoint, EndpointState> states = new ConcurrentHashMap<>();
     private volatile Members members = new Members(null, List.of());
     /** The snapshot generation in which a route last bound this cluster (see {@link Clusters}). */
     volatile long boundGeneration;
 
     Cluster(String host, String subset, int port, DestinationPolicy policy, LongSupplier nanoClock) {
+        this(host, subset, port, policy, nanoClock, DestinationMeters.NOOP);
+    }
+
+    Cluster(String host, String subset, int port, DestinationPolicy policy, LongSupplier nanoClock,
+            DestinationMeters meters) {
+        this.meters = meters;
         this.host = host;
         this.subset = subset;
         this.port = port;
@@ -54,7 +64,7 @@ public final class Cluster {
         this.passthrough = LoadBalancers.isPassthrough(policy.loadBalancer());
         this.loadBalancer = LoadBalancers.create(policy.loadBalancer());
         this.hashPolicy = policy.loadBalancer() == null ? null : HashPolicy.of(policy.loadBalancer().consistentHash());
-        this.outlier = OutlierDetector.create(policy.outlierDetection(), nanoClock);
+        this.outlier = OutlierDetector.create(policy.outlierDetection(), nanoClock, meters::ejection);
         this.limits = ConnectionLimits.create(policy.connectionPool());
         this.retryBudget = RetryBudget.create(policy.retryBudget());
     }
@@ -102,6 +112,25 @@ public final class Cluster {
             chosen = healthy.get(loadBalancer.pick(healthy, h, random));
         }
         return chosen;
+    }
+
+    /** The cluster is kept in {@link Clusters}: its ejected endpoints count in the host's gauge. */
+    synchronized void kept() {
+        if (ejectedTracking == null && policy.outlierDetection() != null) {
+            ejectedTracking = meters.trackEjected(outlier::ejectedCount);
+        }
+    }
+
+    /** The cluster was dropped or replaced: its ejected endpoints no longer count. */
+    synchronized void dropped() {
+        if (ejectedTracking != null) {
+            try {
+                ejectedTracking.close();
+            } catch (Exception impossible) {
+                // removing from a list cannot fail
+            }
+            ejectedTracking = null;
+        }
     }
 
     /** Number of endpoints in the cluster as last seen. */

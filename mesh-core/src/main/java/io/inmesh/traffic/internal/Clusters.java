@@ -1,5 +1,6 @@
 package io.inmesh.traffic.internal;
 
+import io.inmesh.telemetry.internal.metrics.MeshMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -18,10 +19,16 @@ public final class Clusters {
 
     private final Map<Key, Cluster> clusters = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
+    private final MeshMetrics metrics;
     private volatile long generation;
 
     public Clusters(LongSupplier nanoClock) {
+        this(nanoClock, MeshMetrics.NOOP);
+    }
+
+    public Clusters(LongSupplier nanoClock, MeshMetrics metrics) {
         this.nanoClock = nanoClock;
+        this.metrics = metrics;
     }
 
     /** The cluster for the destination under {@code policy}: the existing one when its policy is equal. */
@@ -33,21 +40,39 @@ public final class Clusters {
             existing.boundGeneration = gen;
             return existing;
         }
-        Cluster fresh = new Cluster(host, subset, port, policy, nanoClock);
+        Cluster fresh = new Cluster(host, subset, port, policy, nanoClock, metrics.destination(host));
         fresh.boundGeneration = gen;
         if (existing == null && clusters.size() >= LIMIT) {
             return fresh;
         }
-        Cluster won = clusters.compute(key, (k, current) -> current != null && current.policy.equals(policy)
-                ? current : fresh);
+        Cluster[] replaced = new Cluster[1];
+        Cluster won = clusters.compute(key, (k, current) -> {
+            if (current != null && current.policy.equals(policy)) {
+                return current;
+            }
+            replaced[0] = current;
+            return fresh;
+        });
         won.boundGeneration = gen;
+        if (won == fresh) {
+            fresh.kept();
+            if (replaced[0] != null) {
+                replaced[0].dropped();
+            }
+        }
         return won;
     }
 
     /** A new snapshot is serving: forget clusters not bound during the last two snapshots. */
     void nextGeneration() {
         long gen = ++generation;
-        clusters.values().removeIf(c -> c.boundGeneration < gen - 1);
+        clusters.values().removeIf(c -> {
+            if (c.boundGeneration < gen - 1) {
+                c.dropped();
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Number of clusters held. */

@@ -222,6 +222,18 @@ public final class MeshCall implements Cluster.Avoid {
         return c;
     }
 
+    /**
+     * The adapter dropped the mirrored copy this call plans (see {@link #mirror}) instead of sending it: its queue
+     * was full ({@code queueFull}) or the body could not be read twice. Counted per mirror host.
+     */
+    public void mirrorDropped(boolean queueFull) {
+        if (targetHost == null) {
+            return;
+        }
+        Cluster c = binding == null ? null : binding.cluster;
+        (c != null ? c.meters : plane.metrics().destination(targetHost)).mirrorDropped(queueFull);
+    }
+
     /** The fault-injected delay to wait before anything else, in nanoseconds (0: none). */
     public long faultDelayNanos() {
         return faultDelayNanos;
@@ -357,6 +369,7 @@ public final class MeshCall implements Cluster.Avoid {
         }
         boolean retry = tries > 0;
         if (!cluster.limits.tryAcquireRequest()) {
+            cluster.meters.requestOverflow();
             if (retry) { // a retry refused by the pool: the caller gets the last try's failure, flagged
                 flags |= ResponseFlag.UO.bit();
             }
@@ -460,9 +473,11 @@ public final class MeshCall implements Cluster.Avoid {
         boolean permitted = c.policy.retryBudget() != null
                 ? c.retryBudget.tryAcquireRetry(c.limits.activeRequests()) : c.limits.tryAcquireRetry();
         if (!permitted) {
+            c.meters.retryOverflow();
             flags |= ResponseFlag.UO.bit();
             return false;
         }
+        c.meters.retry();
         retryPermit = c;
         long delay = plan.retry.backoffPolicy.delayMillis(t.number, plane.random()) * 1_000_000L;
         backoffNanos = Math.min(delay, remaining);

@@ -4,6 +4,7 @@ import io.inmesh.Workload;
 import io.inmesh.config.MeshSnapshot;
 import io.inmesh.discovery.EndpointRegistries;
 import io.inmesh.discovery.EndpointRegistry;
+import io.inmesh.telemetry.internal.metrics.MeshMetrics;
 import io.inmesh.traffic.RequestView;
 import io.inmesh.traffic.RouteDecision;
 import java.util.Arrays;
@@ -25,6 +26,7 @@ public final class TrafficPlane {
     private final Clusters clusters;
     private final LongSupplier nanoClock;
     private final RandomGenerator random;
+    private final MeshMetrics metrics;
     private volatile State state;
     private final String sourceAddress = localAddress();
 
@@ -35,9 +37,16 @@ public final class TrafficPlane {
      * @param random    a thread-safe random source
      */
     public TrafficPlane(Workload self, EndpointRegistry external, LongSupplier nanoClock, RandomGenerator random) {
+        this(self, external, nanoClock, random, MeshMetrics.NOOP);
+    }
+
+    /** As {@link #TrafficPlane(Workload, EndpointRegistry, LongSupplier, RandomGenerator)}, counting into {@code metrics}. */
+    public TrafficPlane(Workload self, EndpointRegistry external, LongSupplier nanoClock, RandomGenerator random,
+                        MeshMetrics metrics) {
         this.self = self;
         this.external = external;
-        this.clusters = new Clusters(nanoClock);
+        this.metrics = metrics;
+        this.clusters = new Clusters(nanoClock, metrics);
         this.nanoClock = nanoClock;
         this.random = random;
     }
@@ -70,6 +79,11 @@ public final class TrafficPlane {
 
     public RandomGenerator random() {
         return random;
+    }
+
+    /** InMesh's own metrics ({@link MeshMetrics#NOOP} without a registry). */
+    public MeshMetrics metrics() {
+        return metrics;
     }
 
     /**

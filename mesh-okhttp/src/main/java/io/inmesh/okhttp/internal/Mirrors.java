@@ -2,7 +2,6 @@ package io.inmesh.okhttp.internal;
 
 import io.inmesh.traffic.internal.MeshCall;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,31 +40,50 @@ public final class Mirrors {
                     Thread t = new Thread(r, "inmesh-mirror-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, (r, e) -> dropped.incrementAndGet());
+                }, (r, e) -> {
+                    dropped.incrementAndGet();
+                    if (r instanceof Task t) {
+                        t.copyCall.mirrorDropped(true);
+                    }
+                });
         this.executor.allowCoreThreadTimeOut(true);
         this.client = client;
     }
 
-    /** Schedules a copy of {@code original} for mirror {@code index} of {@code call}'s route. */
+    /**
+     * Schedules a copy of {@code original} for mirror {@code index} of {@code call}'s route. A dropped copy counts in
+     * {@link #dropped()} and in the mesh's {@code inmesh_mirror_dropped_total} for the mirror's host.
+     */
     void send(Request original, MeshCall call, int index, io.opentelemetry.context.Context parent) {
+        MeshCall copyCall = call.mirror(index);
         if (original.body() != null && original.body().isOneShot()) {
             dropped.incrementAndGet(); // a one-shot body cannot be read twice
+            copyCall.mirrorDropped(false);
             return;
         }
-        MeshCall copyCall = call.mirror(index);
         Request copy = original.newBuilder().tag(Copy.class, new Copy(copyCall, parent)).build();
-        try {
-            executor.execute(() -> {
-                Call c = client.get().newCall(copy);
-                try (Response r = c.execute()) {
-                    r.body().source().readAll(okio.Okio.blackhole());
-                    sent.incrementAndGet();
-                } catch (Exception e) {
-                    failed.incrementAndGet();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            dropped.incrementAndGet();
+        executor.execute(new Task(copyCall, copy)); // a full queue: the rejection handler counts the drop
+    }
+
+    /** Sends one copy; the rejection handler reads {@link #copyCall} to count a drop. */
+    private final class Task implements Runnable {
+        final MeshCall copyCall;
+        final Request copy;
+
+        Task(MeshCall copyCall, Request copy) {
+            this.copyCall = copyCall;
+            this.copy = copy;
+        }
+
+        @Override
+        public void run() {
+            Call c = client.get().newCall(copy);
+            try (Response r = c.execute()) {
+                r.body().source().readAll(okio.Okio.blackhole());
+                sent.incrementAndGet();
+            } catch (Exception e) {
+                failed.incrementAndGet();
+            }
         }
     }
 

@@ -98,12 +98,13 @@ public final class OutlierDetector {
     private final int maxEjectionPercent;
     private final int minHealthPercent;
     private final LongSupplier nanoClock;
+    private final Runnable onEjection;
     private final AtomicInteger ejected = new AtomicInteger();
     private volatile Filtered lastFiltered;
 
     private OutlierDetector(boolean enabled, int consecutive5xxErrors, int consecutiveGatewayErrors,
                             long intervalNanos, long baseEjectionNanos, int maxEjectionPercent,
-                            int minHealthPercent, LongSupplier nanoClock) {
+                            int minHealthPercent, LongSupplier nanoClock, Runnable onEjection) {
         this.enabled = enabled;
         this.consecutive5xxErrors = consecutive5xxErrors;
         this.consecutiveGatewayErrors = consecutiveGatewayErrors;
@@ -113,6 +114,7 @@ public final class OutlierDetector {
         this.maxEjectionPercent = maxEjectionPercent;
         this.minHealthPercent = minHealthPercent;
         this.nanoClock = nanoClock;
+        this.onEjection = onEjection;
     }
 
     /**
@@ -124,10 +126,20 @@ public final class OutlierDetector {
      *                                  outside 0..100
      */
     public static OutlierDetector create(DestinationRule.OutlierDetection settings, LongSupplier nanoClock) {
+        return create(settings, nanoClock, () -> { });
+    }
+
+    /**
+     * The detector of a traffic policy that runs {@code onEjection} after each ejection it makes (for metrics; on the
+     * thread that recorded the error).
+     */
+    public static OutlierDetector create(DestinationRule.OutlierDetection settings, LongSupplier nanoClock,
+                                         Runnable onEjection) {
         Objects.requireNonNull(nanoClock, "nanoClock");
+        Objects.requireNonNull(onEjection, "onEjection");
         if (settings == null) {
             return new OutlierDetector(false, 0, 0, DEFAULT_INTERVAL.toNanos(),
-                    DEFAULT_BASE_EJECTION_TIME.toNanos(), DEFAULT_MAX_EJECTION_PERCENT, 0, nanoClock);
+                    DEFAULT_BASE_EJECTION_TIME.toNanos(), DEFAULT_MAX_EJECTION_PERCENT, 0, nanoClock, onEjection);
         }
         int consecutive5xx = threshold("consecutive5xxErrors", settings.consecutive5xxErrors(),
                 DEFAULT_CONSECUTIVE_5XX_ERRORS);
@@ -140,7 +152,7 @@ public final class OutlierDetector {
         }
         int minHealth = percent("minHealthPercent", settings.minHealthPercent(), 0);
         return new OutlierDetector(true, consecutive5xx, consecutiveGateway, interval, base, maxEjection,
-                minHealth, nanoClock);
+                minHealth, nanoClock, onEjection);
     }
 
     private static int threshold(String field, Integer value, int absent) {
@@ -258,6 +270,7 @@ public final class OutlierDetector {
             h.consecutive5xx.set(0);
             h.consecutiveGateway.set(0);
             TRANSITIONS.incrementAndGet();
+            onEjection.run();
         } else {
             ejected.decrementAndGet();
         }
