@@ -253,6 +253,9 @@ public final class TraceContextPropagator implements TextMapPropagator {
                 }
                 if (a < b) {
                     int eq = value.indexOf('=', a);
+                    if (eq < 0 || eq >= b) {
+                        return TraceState.getDefault(); // the getter answered differently the second time
+                    }
                     String key = value.substring(a, eq);
                     for (int i = 0; i < next; i += 2) {
                         if (entries[i].equals(key)) {
