@@ -170,4 +170,20 @@ class TelemetryPlaneTest {
         TelemetryPlane named = plane(MeshTelemetry.builder().workloadName("reviews-deployment"));
         assertThat(named.self().workload()).isEqualTo("reviews-deployment");
     }
+
+    @Test
+    void aTraceTheMeshStartsWithItsOwnRandomIdCarriesTheRandomFlag() {
+        TelemetryPlane plane = plane(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0));
+        ServerCall call = plane.startServer(Map.of(), GETTER, request("GET"));
+        Map<String, String> out = new HashMap<>();
+        plane.inject(call.context(), out, Map::put);
+        assertThat(out.get("traceparent")).as("unsampled, random trace id").endsWith("-02");
+        call.end(200, null, 0, 0);
+        ServerCall incoming = plane.startServer(Map.of("traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03"), GETTER, request("GET"));
+        Map<String, String> out2 = new HashMap<>();
+        plane.inject(incoming.context(), out2, Map::put);
+        assertThat(out2.get("traceparent")).as("the flag received is kept through the SDK's span").endsWith("-03");
+        incoming.end(200, null, 0, 0);
+    }
 }

@@ -44,7 +44,7 @@ public final class ClientCall {
             if (root.isRecording()) {
                 root.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
             }
-            this.parent = parent.with(root);
+            this.parent = plane.with(parent, root);
         }
     }
 

@@ -57,7 +57,7 @@ public final class ServerCall {
         } else {
             this.span = plane.startSpan(spanName(request.method()), SpanKind.SERVER, parent);
             this.owned = true;
-            this.context = parent.with(span);
+            this.context = plane.with(parent, span);
         }
         if (span.isRecording()) {
             String method = SemConv.knownMethod(request.method());

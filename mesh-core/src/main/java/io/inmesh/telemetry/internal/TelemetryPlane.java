@@ -6,6 +6,7 @@ import io.inmesh.telemetry.internal.metrics.IstioMetrics;
 import io.inmesh.telemetry.internal.metrics.MeshMetrics;
 import io.inmesh.telemetry.internal.metrics.PeerLabels;
 import io.inmesh.telemetry.internal.propagation.MeshPropagators;
+import io.inmesh.telemetry.internal.propagation.TraceContextPropagator;
 import io.inmesh.discovery.Endpoint;
 import io.inmesh.security.SpiffeId;
 import io.inmesh.traffic.internal.EndpointState;
@@ -146,6 +147,19 @@ public final class TelemetryPlane {
     /** Writes the trace context of {@code context} into {@code carrier}. */
     public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
         propagator.inject(context, carrier, setter);
+    }
+
+    /**
+     * {@code parent} with {@code span} in it; when the span starts a trace whose id the mesh generated (randomly),
+     * the context says so, and the W3C propagator sends the level-2 random-trace-id flag with it.
+     */
+    Context with(Context parent, Span span) {
+        Context c = parent.with(span);
+        if (!span.isRecording() && !Span.fromContext(parent).getSpanContext().isValid()
+                && span.getSpanContext().isValid()) {
+            c = TraceContextPropagator.markTraceIdRandom(c, span.getSpanContext().getTraceId());
+        }
+        return c;
     }
 
     /** True with the configured probability: whether a trace started here is sampled. */
