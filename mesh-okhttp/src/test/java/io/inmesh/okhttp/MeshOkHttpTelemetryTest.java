@@ -155,7 +155,7 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
         assertThat(exporter.getFinishedSpanItems()).isEmpty();
         String tp1 = b.get("v1").requests.get(0).getHeaders().get("traceparent");
         String tp2 = b.get("v1").requests.get(1).getHeaders().get("traceparent");
-        assertThat(tp1).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]").endsWith("0").isNotEqualTo(tp2);
+        assertThat(tp1).as("not sampled; a random trace id the mesh generated").matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02").isNotEqualTo(tp2);
         assertThat(tp1.substring(3, 35)).isNotEqualTo("0".repeat(32));
     }
 
@@ -297,5 +297,38 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
         } finally {
             logger.detachAppender(appender);
         }
+    }
+
+    @Test
+    void istioMetricsAreRecordedWithReporterSourceWhenTheBodyIsClosed() throws Exception {
+        Backends b = backends("v1", "v2");
+        b.get("v2").answer = r -> new MockResponse.Builder().code(503).body("busy").build();
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).meterRegistry(registry).build(),
+                b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{headers: {end-user: {exact: jason}}}]
+                    route: [{destination: {host: reviews, subset: v2}}]
+                  - route: [{destination: {host: reviews, subset: v1}}]
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        body(client, "http://reviews:9080/");
+        body(client, "http://reviews:9080/");
+        Response open = get(client, "http://reviews:9080/", "end-user", "jason");
+        assertThat(registry.scrape()).doesNotContain("response_code=\"503\"");
+        open.close();
+        String text = registry.scrape();
+        assertThat(text).containsPattern("istio_requests_total\\{[^}]*destination_service=\"reviews.default.svc.cluster.local\""
+                + "[^}]*destination_version=\"v1\"[^}]*reporter=\"source\"[^}]*response_code=\"200\"[^}]*} 2.0");
+        assertThat(text).containsPattern("istio_requests_total\\{[^}]*destination_version=\"v2\"[^}]*"
+                + "response_code=\"503\"[^}]*response_flags=\"-\"[^}]*} 1.0");
+        assertThat(text).containsPattern("istio_response_bytes_sum\\{[^}]*destination_version=\"v1\"[^}]*} 4.0");
+        assertThat(text).contains("connection_security_policy=\"unknown\"");
     }
 }
