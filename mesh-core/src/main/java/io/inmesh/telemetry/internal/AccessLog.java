@@ -17,17 +17,18 @@ import org.slf4j.LoggerFactory;
  * so that a request cannot forge log lines.
  */
 public final class AccessLog {
-    private static final Logger LOG = LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
-
     private final AccessLogFormat format;
+    /** Looked up only when the log is on, so that a mesh without an access log never initializes SLF4J. */
+    private final Logger log;
 
     public AccessLog(AccessLogFormat format) {
         this.format = format;
+        this.log = format == AccessLogFormat.OFF ? null : LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
     }
 
     /** Whether lines are written: a format is set and the logger is enabled at INFO. */
     public boolean enabled() {
-        return format != AccessLogFormat.OFF && LOG.isInfoEnabled();
+        return log != null && log.isInfoEnabled();
     }
 
     /** One request's entry. */
@@ -40,7 +41,7 @@ public final class AccessLog {
         if (!enabled()) {
             return;
         }
-        LOG.info(format == AccessLogFormat.JSON ? json(e) : text(e));
+        log.info(format == AccessLogFormat.JSON ? json(e) : text(e));
     }
 
     static String text(Entry e) {
