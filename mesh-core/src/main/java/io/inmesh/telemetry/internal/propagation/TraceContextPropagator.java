@@ -324,6 +324,18 @@ public final class TraceContextPropagator implements TextMapPropagator {
                 return null;
             }
         }
+        String cached = state.encoded();
+        if (cached != null) {
+            return cached;
+        }
+        String encoded = encode(state);
+        if (encoded != null) {
+            state.encoded(encoded);
+        }
+        return encoded;
+    }
+
+    private static String encode(W3CTraceState state) {
         int members = state.size();
         int total = members - 1;
         for (int i = 0; i < members; i++) {

@@ -24,6 +24,8 @@ final class W3CTraceState implements TraceState {
 
     /** Keys at even, values at odd indexes. */
     private final String[] entries;
+    /** The encoded header, computed on first send (immutable state: a race computes the same string twice). */
+    private String header;
 
     private W3CTraceState(String[] entries) {
         this.entries = entries;
@@ -182,5 +184,14 @@ final class W3CTraceState implements TraceState {
             }
             return new W3CTraceState(out);
         }
+    }
+
+    /** The {@code tracestate} header for this state, as last encoded, or null before the first encoding. */
+    String encoded() {
+        return header;
+    }
+
+    void encoded(String value) {
+        this.header = value;
     }
 }
