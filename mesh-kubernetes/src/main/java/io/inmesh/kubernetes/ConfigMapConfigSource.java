@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -93,6 +94,7 @@ public final class ConfigMapConfigSource implements ConfigSource {
     private String delivered;
     private boolean closed;
     private int restarts;
+    private final AtomicLong examined = new AtomicLong();
 
     private ConfigMapConfigSource(Builder b) {
         this.client = b.client;
@@ -235,6 +237,24 @@ public final class ConfigMapConfigSource implements ConfigSource {
         }
     }
 
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /** For tests: how many settled changes were examined (delivered or found unchanged). */
+    long examinedChanges() {
+        return examined.get();
+    }
+
+    /** For tests: how many times the watchdog replaced a stopped informer. */
+    int restarts() {
+        synchronized (lock) {
+            return restarts;
+        }
+    }
+
     @Override
     public String toString() {
         return "ConfigMapConfigSource[" + description + "]";
@@ -284,7 +304,7 @@ public final class ConfigMapConfigSource implements ConfigSource {
         started.whenComplete((ok, failure) -> {
             if (failure == null) {
                 health.synced();
-            } else {
+            } else if (!isClosed()) {
                 health.failed(false, failure);
             }
         });
@@ -314,11 +334,13 @@ public final class ConfigMapConfigSource implements ConfigSource {
                 return;
             }
             String now = fingerprint(informer);
-            if (now.equals(delivered)) {
-                return;
-            }
+            boolean same = now.equals(delivered);
             delivered = now;
             callback = onChange;
+            examined.incrementAndGet();
+            if (same) {
+                return;
+            }
         }
         callback.run();
     }
