@@ -83,6 +83,10 @@ class ConfigMapConfigSourceTest {
     }
 
     ConfigMapConfigSource.Builder source() {
+        return sourceOf(api);
+    }
+
+    static ConfigMapConfigSource.Builder sourceOf(MockApi api) {
         return ConfigMapConfigSource.builder(api.client).namespace(NS).name("mesh-config");
     }
 
@@ -151,9 +155,11 @@ class ConfigMapConfigSourceTest {
     void neverValidConfigFailsStartUpWithDiagnosticsNamingTheConfigMapAndKey() {
         apply(configMap("mesh-config", Map.of("bad.yml", "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
                 + "metadata: {name: x}\nspec: {hosts: [x], htp: []}\n")));
-        assertThatThrownBy(() -> Mesh.builder().workload(Workload.of(NS)).config(source().build()).build())
-                .hasMessageContaining("configmap default/mesh-config key bad.yml:4")
-                .hasMessageContaining("htp");
+        try (ConfigMapConfigSource source = source().build()) { // a failed build leaves the source to its creator
+            assertThatThrownBy(() -> Mesh.builder().workload(Workload.of(NS)).config(source).build())
+                    .hasMessageContaining("configmap default/mesh-config key bad.yml:4")
+                    .hasMessageContaining("htp");
+        }
     }
 
     @Test
@@ -212,6 +218,7 @@ class ConfigMapConfigSourceTest {
                     "configmap default/a-policies key a.yaml", "configmap default/a-policies key z.yml",
                     "configmap default/b-routes key reviews.yaml");
             assertThat(new String(source.read().get(2).content(), StandardCharsets.UTF_8)).contains("subset: v1");
+            await().until(source::isWatching); // closing while the watch is being set up stalls the mock server
         }
     }
 
@@ -224,6 +231,7 @@ class ConfigMapConfigSourceTest {
         try (ConfigMapConfigSource source = source().build()) {
             assertThat(source.read()).singleElement().satisfies(f -> assertThat(
                     new String(f.content(), StandardCharsets.UTF_8)).isEqualTo(routeTo("v1")));
+            await().until(source::isWatching);
         }
     }
 
@@ -243,6 +251,7 @@ class ConfigMapConfigSourceTest {
             apply(configMap("mesh-config", Map.of("reviews.yaml", routeTo("v1"))));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(source.read()).hasSize(1));
             assertThat(source.lastError()).isEmpty();
+            await().until(source::isWatching);
         }
     }
 

@@ -44,6 +44,11 @@ final class MockApi implements AutoCloseable {
                     return new MockResponse().setResponseCode(refusedCode).setBody(status(refusedCode,
                             refusedCode == 403 ? "Forbidden" : "Gone", "refused by the test"));
                 }
+                String discovery = discovery(path);
+                if (discovery != null) {
+                    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
+                            .setBody(discovery);
+                }
                 MockResponse response = crud.dispatch(request);
                 WebSocketListener listener = response.getWebSocketListener();
                 if (listener != null) {
@@ -86,6 +91,28 @@ final class MockApi implements AutoCloseable {
     long count(String method, String pathPart, boolean watch) {
         return requests.stream().filter(r -> r.startsWith(method + " ") && r.contains(pathPart)
                 && r.contains("watch=true") == watch).count();
+    }
+
+    /**
+     * API discovery as kubectl reads it (the CRUD dispatcher serves none): the core group with ConfigMaps, Pods and
+     * Services, no other group.
+     */
+    private static String discovery(String path) {
+        String p = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+        return switch (p) {
+            case "/api" -> "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
+                    + "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"localhost\"}]}";
+            case "/apis" -> "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[]}";
+            case "/api/v1" -> "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":["
+                    + resource("configmaps", "ConfigMap") + "," + resource("pods", "Pod") + ","
+                    + resource("services", "Service") + "]}";
+            default -> null;
+        };
+    }
+
+    private static String resource(String plural, String kind) {
+        return "{\"name\":\"" + plural + "\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"" + kind
+                + "\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}";
     }
 
     private static String status(int code, String reason, String message) {
