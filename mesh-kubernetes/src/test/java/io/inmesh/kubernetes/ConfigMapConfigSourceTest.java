@@ -256,6 +256,20 @@ class ConfigMapConfigSourceTest {
     }
 
     @Test
+    void theSampleConfigMapIsAValidMeshConfiguration() throws Exception {
+        ConfigMap sample = api.client.configMaps()
+                .load(java.nio.file.Path.of("../samples/kubernetes/mesh-config.yaml").toFile()).item();
+        sample.getMetadata().setNamespace(NS);
+        apply(sample);
+        try (Mesh mesh = Mesh.builder().workload(Workload.of(NS)).config(source().build()).build()) {
+            assertThat(mesh.config().current().resources()).extracting(r -> r.metadata().name())
+                    .containsExactlyInAnyOrder("reviews", "reviews");
+            assertThat(mesh.route(SimpleRequest.of("GET", "http://reviews:9080/", Map.of("end-user", "jason")))
+                    .destinations()).singleElement().satisfies(d -> assertThat(d.subset()).isEqualTo("v2"));
+        }
+    }
+
+    @Test
     void builderChecksItsValues() {
         var b = ConfigMapConfigSource.builder(api.client);
         assertThatThrownBy(() -> b.namespace("Default")).hasMessageContaining("namespace: \"Default\"");
