@@ -101,10 +101,28 @@ public final class Router {
             return r;
         }
         r = computeHost(host);
-        if (resolved.size() < CACHE_LIMIT) {
+        // "name.ns" that no one knows yet stays uncached: a registry (Kubernetes) may learn the service later
+        if (resolved.size() < CACHE_LIMIT && (r != host || completion(host) == null || known(host))) {
             resolved.put(host, r);
         }
         return r;
+    }
+
+    /** The cluster-domain completion tried for {@code name.ns} and {@code name.ns.svc}, else null. */
+    private String completion(String host) {
+        if (host.indexOf(':') >= 0 || host.endsWith(clusterSuffix)) {
+            return null;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            if (host.charAt(i) == '.') {
+                dots++;
+            }
+        }
+        if (dots == 1) {
+            return host + ".svc" + clusterSuffix;
+        }
+        return dots == 2 && host.endsWith(".svc") ? host + clusterSuffix : null;
     }
 
     private String computeHost(String host) {
@@ -114,18 +132,7 @@ public final class Router {
         if (known(host) || host.indexOf(':') >= 0 || host.endsWith(clusterSuffix)) {
             return host;
         }
-        int dots = 0;
-        for (int i = 0; i < host.length(); i++) {
-            if (host.charAt(i) == '.') {
-                dots++;
-            }
-        }
-        String candidate = null;
-        if (dots == 1) {
-            candidate = host + ".svc" + clusterSuffix;
-        } else if (dots == 2 && host.endsWith(".svc")) {
-            candidate = host + clusterSuffix;
-        }
+        String candidate = completion(host);
         return candidate != null && known(candidate) ? candidate : host;
     }
 

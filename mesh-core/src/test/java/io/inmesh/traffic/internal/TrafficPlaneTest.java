@@ -140,4 +140,31 @@ class TrafficPlaneTest {
         assertThat(seen).hasSize(1);
         assertThat(plane.sourceAddress()).isNotBlank();
     }
+
+    @Test
+    void aNamespaceQualifiedNameResolvesOnceARegistryLearnsTheServiceLater() {
+        java.util.concurrent.atomic.AtomicBoolean learned = new java.util.concurrent.atomic.AtomicBoolean();
+        io.inmesh.discovery.Endpoint pod = io.inmesh.discovery.Endpoint.of("10.1.0.7", 9080);
+        io.inmesh.discovery.EndpointRegistry registry = new io.inmesh.discovery.EndpointRegistry() {
+            @Override
+            public java.util.List<io.inmesh.discovery.Endpoint> endpoints(String host, int port) {
+                return learned.get() && host.equals("ratings.shop.svc.cluster.local") ? java.util.List.of(pod) : null;
+            }
+
+            @Override
+            public boolean knows(String host) {
+                return learned.get() && host.equals("ratings.shop.svc.cluster.local");
+            }
+        };
+        TrafficPlane p = new TrafficPlane(Workload.of("default"), registry, now::get, new Random(5));
+        p.update(snapshot(CONFIG));
+        MeshCall before = p.start(SimpleRequest.of("GET", "http://ratings.shop:9080/"));
+        assertThat(before.targetHost()).isEqualTo("ratings.shop");
+        learned.set(true); // e.g. a Kubernetes Service created after the first call; no config reload
+        MeshCall after = p.start(SimpleRequest.of("GET", "http://ratings.shop:9080/"));
+        assertThat(after.targetHost()).isEqualTo("ratings.shop.svc.cluster.local");
+        MeshCall.Try t = after.nextTry();
+        assertThat(t.address).isEqualTo("10.1.0.7");
+        t.release();
+    }
 }
