@@ -73,7 +73,17 @@ public final class Mesh implements AutoCloseable {
         } else {
             this.holder = ConfigHolder.create(b.options);
             if (b.source != null) {
-                this.watcher = ConfigWatcher.start(b.source, holder);
+                try {
+                    this.watcher = ConfigWatcher.start(b.source, holder);
+                } catch (IOException | InvalidConfigException | RuntimeException e) {
+                    // the mesh owns the source it was given: a mesh that fails to start leaves nothing running
+                    b.source.close();
+                    security.close();
+                    if (tls != null) {
+                        tls.close();
+                    }
+                    throw e;
+                }
             } else {
                 this.watcher = null;
                 ConfigUpdate u = holder.update(b.files);
