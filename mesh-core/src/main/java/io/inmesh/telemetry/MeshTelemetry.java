@@ -23,10 +23,11 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Spans: one server span per inbound request and one client span per outbound try, following OpenTelemetry's
- * stable HTTP semantic conventions. Sampling: a request that arrives with a trace context keeps its sampled flag; a
- * request that starts a trace is sampled with probability {@link #samplingPercent()} %, decided by the mesh from the
- * trace id, so every service of the mesh agrees. An unsampled trace is still propagated (ids and flags) but creates no
- * recording span. Spans are created through the OpenTelemetry API; the application's SDK exports them.
+ * stable HTTP semantic conventions. Sampling: a request that starts a trace is sampled with probability
+ * {@link #samplingPercent()} % (a random draw per trace; services downstream follow the flag it propagates). A request
+ * that arrives unsampled stays unsampled: its trace is propagated (ids and flags) but the mesh records no span for it.
+ * A request that arrives sampled is handed to the application's SDK, whose default parent-based sampler records it.
+ * Spans are created through the OpenTelemetry API; the application's SDK exports them.
  */
 public final class MeshTelemetry {
     /** The SLF4J logger name of the access log. */

@@ -3,6 +3,7 @@ package io.inmesh.okhttp;
 import io.inmesh.Mesh;
 import io.inmesh.okhttp.internal.CallerContext;
 import io.inmesh.okhttp.internal.ConnectionLifetimes;
+import io.inmesh.okhttp.internal.FollowUps;
 import io.inmesh.okhttp.internal.MeshInterceptor;
 import io.inmesh.okhttp.internal.Mirrors;
 import java.util.Objects;
@@ -64,6 +65,7 @@ public final class MeshOkHttp {
         MirrorClient mirrorClient = new MirrorClient(mesh);
         builder.addInterceptor(new MeshInterceptor(mesh, mirrorClient.mirrors));
         builder.addNetworkInterceptor(new ConnectionLifetimes());
+        builder.addNetworkInterceptor(new FollowUps());
         // the caller's trace context, captured on its thread, for calls that run on the dispatcher's
         EventListener.Factory own = builder.build().eventListenerFactory();
         builder.eventListenerFactory(call -> CallerContext.LISTENER.plus(own.create(call)));
@@ -83,7 +85,8 @@ public final class MeshOkHttp {
                         c = client;
                         if (c == null) {
                             c = new OkHttpClient.Builder().addInterceptor(new MeshInterceptor(mesh, null))
-                                    .addNetworkInterceptor(new ConnectionLifetimes()).build();
+                                    .addNetworkInterceptor(new ConnectionLifetimes())
+                                    .addNetworkInterceptor(new FollowUps()).build();
                             client = c;
                         }
                     }

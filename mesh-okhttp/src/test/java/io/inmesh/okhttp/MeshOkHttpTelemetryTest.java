@@ -330,5 +330,63 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
                 + "response_code=\"503\"[^}]*response_flags=\"-\"[^}]*} 1.0");
         assertThat(text).containsPattern("istio_response_bytes_sum\\{[^}]*destination_version=\"v1\"[^}]*} 4.0");
         assertThat(text).contains("connection_security_policy=\"unknown\"");
+        assertThat(text).as("no mTLS: Istio writes an unknown destination principal")
+                .doesNotContain("destination_principal=\"spiffe");
+    }
+
+    @Test
+    void urlFullCarriesNeitherUserInfoNorQuery() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100).build(),
+                b.serviceEntry("reviews"));
+        body(MeshOkHttp.newClient(mesh), "http://alice:s3cret@reviews:9080/r?sig=x");
+        String url = clientSpans().get(0).getAttributes().get(AttributeKey.stringKey("url.full"));
+        assertThat(url).isEqualTo("http://127.0.0.1:" + b.get("v1").port() + "/r");
+    }
+
+    @Test
+    void aRedirectOkHttpFollowsWithinATryIsAResendWithItsOwnSpan() throws Exception {
+        Backends b = backends("v1");
+        b.get("v1").answer = r -> r.getUrl().encodedPath().equals("/a")
+                ? new MockResponse.Builder().code(302).addHeader("Location", "/b").build()
+                : new MockResponse.Builder().code(200).body("b").build();
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100).build(),
+                b.serviceEntry("reviews"));
+        assertThat(body(MeshOkHttp.newClient(mesh), "http://reviews:9080/a")).isEqualTo("b");
+        List<SpanData> spans = clientSpans();
+        assertThat(spans).hasSize(2);
+        SpanData redirect = spans.stream().filter(s -> s.getAttributes().get(RESEND) != null).findFirst()
+                .orElseThrow();
+        assertThat(redirect.getAttributes().get(RESEND)).isEqualTo(1L);
+        assertThat(redirect.getAttributes().get(AttributeKey.stringKey("url.full"))).endsWith("/b");
+        List<RecordedRequest> received = b.get("v1").requests;
+        assertThat(received.get(0).getHeaders().get("traceparent"))
+                .isNotEqualTo(received.get(1).getHeaders().get("traceparent"))
+                .contains(spans.stream().filter(s -> s != redirect).findFirst().orElseThrow().getSpanId());
+        assertThat(received.get(1).getHeaders().get("traceparent")).contains(redirect.getSpanId());
+    }
+
+    @Test
+    void mirroredCopiesAreNotReportedBySource() throws Exception {
+        Backends b = backends("v1", "v2");
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).meterRegistry(registry).build(),
+                b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - route: [{destination: {host: reviews, subset: v1}}]
+                    mirror: {host: reviews, subset: v2}
+                """);
+        body(MeshOkHttp.newClient(mesh), "http://reviews:9080/");
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> b.get("v2").count.get() == 1);
+        Thread.sleep(100); // the copy's response is read after the server counted it
+        String text = registry.scrape();
+        assertThat(text).containsPattern("istio_requests_total\\{[^}]*destination_version=\"v1\"");
+        assertThat(text).doesNotContain("destination_version=\"v2\"");
     }
 }

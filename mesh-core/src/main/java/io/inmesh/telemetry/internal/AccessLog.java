@@ -107,7 +107,7 @@ public final class AccessLog {
                     b.append("\\t");
                     break;
                 default:
-                    if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+                    if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
@@ -126,7 +126,7 @@ public final class AccessLog {
             char c = value.charAt(i);
             if (c == '"' || c == '\\') {
                 b.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+            } else if (c < 0x20 || c >= 0x7f && c <= 0x9f || c == 0x2028 || c == 0x2029) {
                 b.append(String.format("\\x%02x", (int) c & 0xffff));
             } else {
                 b.append(c);

@@ -93,6 +93,15 @@ public final class ClientCall {
         return last;
     }
 
+    /** The span of {@code meshTry}, started now if the try failed before it had one (TLS setup, for instance). */
+    public Try spanOf(MeshCall call, MeshCall.Try meshTry, String scheme, String host, int port, String path) {
+        Try t = last;
+        if (t != null && t.meshTry == meshTry) {
+            return t;
+        }
+        return startTry(call, meshTry, false, scheme, host, port, path, host, port);
+    }
+
     /** Notes an injected delay (shown on the spans that follow). */
     public void faultDelay(long nanos) {
         this.faultDelayMillis = TimeUnit.NANOSECONDS.toMillis(nanos);
@@ -107,41 +116,59 @@ public final class ClientCall {
      * @param peerAddress   the endpoint's address
      * @param peerPort      the endpoint's port
      */
-    public Try startTry(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String urlFull,
-                        String serverAddress, int serverPort) {
-        int number = meshTry.number;
+    public Try startTry(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String scheme, String urlHost,
+                        int urlPort, String path, String serverAddress, int serverPort) {
+        Try t = start(call, meshTry, mutualTls, scheme, urlHost, urlPort, path, serverAddress, serverPort,
+                meshTry.number - 1);
+        last = t;
+        return t;
+    }
+
+    /**
+     * Starts the span of a request the HTTP client sends on its own within a try (a redirect it follows, an
+     * authentication challenge it answers): a resend, as the conventions count them.
+     *
+     * @param resendCount resends of this request so far, this one included
+     * <p>The caller ends the returned span; {@link #lastTry()} stays the try's own.
+     */
+    public Try followUp(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String scheme, String urlHost,
+                        int urlPort, String path, String serverAddress, int serverPort, int resendCount) {
+        return start(call, meshTry, mutualTls, scheme, urlHost, urlPort, path, serverAddress, serverPort,
+                resendCount);
+    }
+
+    private Try start(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String scheme, String urlHost,
+                      int urlPort, String path, String serverAddress, int serverPort, int resendCount) {
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
             if (!SemConv.knownMethod(method).equals(method)) {
                 span.setAttribute(SemConv.HTTP_REQUEST_METHOD_ORIGINAL, method);
             }
-            span.setAttribute(SemConv.URL_FULL, urlFull);
+            span.setAttribute(SemConv.URL_FULL, SemConv.url(scheme, urlHost, urlPort, path));
             span.setAttribute(SemConv.SERVER_ADDRESS, serverAddress);
             span.setAttribute(SemConv.SERVER_PORT, (long) serverPort);
             span.setAttribute(SemConv.NETWORK_PEER_ADDRESS, meshTry.address);
             span.setAttribute(SemConv.NETWORK_PEER_PORT, (long) meshTry.port);
-            if (number > 1) {
-                span.setAttribute(SemConv.HTTP_REQUEST_RESEND_COUNT, (long) (number - 1));
+            if (resendCount > 0) {
+                span.setAttribute(SemConv.HTTP_REQUEST_RESEND_COUNT, (long) resendCount);
             }
             meshAttributes(span, call);
         }
-        Try t = new Try(span, parent.with(span), meshTry, mutualTls);
-        last = t;
-        return t;
+        return new Try(span, parent.with(span), meshTry, mutualTls);
     }
 
     /**
      * A span for a request the mesh answered itself, without a try (no route, redirect, direct response, fault
      * abort, overflow, no healthy upstream); ended at once.
      */
-    public void localReply(MeshCall call, String urlFull, String serverAddress, int serverPort, int status) {
+    public void localReply(MeshCall call, String scheme, String host, int port, String path, int status) {
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
-            span.setAttribute(SemConv.URL_FULL, urlFull);
-            span.setAttribute(SemConv.SERVER_ADDRESS, serverAddress);
-            span.setAttribute(SemConv.SERVER_PORT, (long) serverPort);
+            span.setAttribute(SemConv.URL_FULL, SemConv.url(scheme, host, port, path));
+            span.setAttribute(SemConv.SERVER_ADDRESS, host);
+            span.setAttribute(SemConv.SERVER_PORT, (long) port);
             span.setAttribute(SemConv.MESH_LOCAL_REPLY, true);
             meshAttributes(span, call);
             if ((call.flags() & ResponseFlag.FI.bit()) != 0) {
@@ -196,8 +223,9 @@ public final class ClientCall {
         MeshCall.Try lastTry = last == null ? null : last.meshTry;
         boolean mutualTls = last != null && last.mutualTls;
         IstioMetrics istio = plane.istio();
-        if (istio != null) {
-            PeerLabels destination = plane.destination(lastTry == null ? null : lastTry.endpointState(), mutualTls);
+        if (istio != null && !mirror) { // as Envoy's shadow requests, mirrored copies are reported by the mirror only
+            PeerLabels destination = plane.destination(lastTry == null ? null : lastTry.endpointState(), mutualTls,
+                    last == null ? null : last.peerSpiffeId);
             if (mutualTls) {
                 destination = plane.fromMetadata(peerMetadata, destination);
             }
@@ -225,6 +253,7 @@ public final class ClientCall {
         private final Context context;
         private final MeshCall.Try meshTry;
         private final boolean mutualTls;
+        private String peerSpiffeId;
         private boolean ended;
 
         Try(Span span, Context context, MeshCall.Try meshTry, boolean mutualTls) {
@@ -250,6 +279,7 @@ public final class ClientCall {
                 return;
             }
             ended = true;
+            this.peerSpiffeId = peerSpiffeId;
             if (span.isRecording()) {
                 if (status > 0) {
                     span.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);

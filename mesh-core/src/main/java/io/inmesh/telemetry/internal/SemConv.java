@@ -50,6 +50,25 @@ public final class SemConv {
     /** The AuthorizationPolicy that decided ({@code ns.name}). */
     public static final AttributeKey<String> MESH_AUTHZ_POLICY = AttributeKey.stringKey("inmesh.authz.policy");
 
+    /**
+     * {@code url.full} without user info and without the query (either may carry credentials): {@code
+     * scheme://host[:port]path}, the port omitted when it is the scheme's default, IPv6 addresses bracketed.
+     */
+    public static String url(String scheme, String host, int port, String path) {
+        StringBuilder b = new StringBuilder(scheme.length() + host.length() + path.length() + 16);
+        b.append(scheme).append("://");
+        if (host.indexOf(':') >= 0) {
+            b.append('[').append(host).append(']');
+        } else {
+            b.append(host);
+        }
+        boolean defaultPort = "http".equals(scheme) && port == 80 || "https".equals(scheme) && port == 443;
+        if (!defaultPort && port > 0) {
+            b.append(':').append(port);
+        }
+        return b.append(path).toString();
+    }
+
     /** The method as the semantic conventions want it: known methods as-is, others {@code _OTHER}. */
     public static String knownMethod(String method) {
         switch (method) {

@@ -50,7 +50,7 @@ public final class TelemetryPlane {
      */
     public static final String PEER_HEADER = "x-inmesh-peer";
     private final String peerHeader;
-    private final ConcurrentHashMap<String, PeerLabels> peersByMetadata = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Claims> claimsByPrincipal = new ConcurrentHashMap<>();
 
     /** Distinct peer identities given their own metric labels; beyond, peers are recorded as unknown. */
     static final int MAX_PEERS = 1024;
@@ -171,8 +171,9 @@ public final class TelemetryPlane {
     /**
      * Starts a span under {@code parent}, and makes sure it has a span context of its own even when the tracer
      * creates none (no SDK: the OpenTelemetry no-op) or the trace is not sampled, so that the trace context
-     * propagates with a new parent id. A trace started here is sampled at the configured ratio; an incoming
-     * sampled flag is left to the SDK's parent-based sampler.
+     * propagates with a new parent id. A trace started here is sampled at the configured ratio; a parent's
+     * unsampled flag is honoured here (the SDK is not asked); a sampled parent goes to the SDK, whose default
+     * parent-based sampler records it.
      */
     Span startSpan(String name, SpanKind kind, Context parent) {
         SpanContext parentContext = Span.fromContext(parent).getSpanContext();
@@ -188,7 +189,7 @@ public final class TelemetryPlane {
             return Span.wrap(SpanContext.create(newTraceId(random), newSpanId(random),
                     sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(), TraceState.getDefault()));
         }
-        if (settings.tracing()) {
+        if (settings.tracing() && parentContext.isSampled()) {
             Span span = tracer().spanBuilder(name).setSpanKind(kind).setParent(parent).startSpan();
             SpanContext sc = span.getSpanContext();
             if (sc.isValid() && !sc.getSpanId().equals(parentContext.getSpanId())) {
@@ -217,30 +218,59 @@ public final class TelemetryPlane {
         return SpanId.fromLong(id);
     }
 
-    /** The labels of an endpoint as a destination, cached on the endpoint's state. */
-    PeerLabels destination(EndpointState state, boolean verifiedPeer) {
+    /**
+     * The labels of an endpoint as a destination, cached on the endpoint's state: its app and version labels, and
+     * as principal the identity mTLS verified ({@code verifiedPeer}, else the endpoint's service account), or
+     * {@code unknown} without mTLS, as Istio writes it.
+     */
+    PeerLabels destination(EndpointState state, boolean mutualTls, String verifiedPeer) {
         if (state == null) {
             return PeerLabels.unknown();
         }
         Object cached = state.attachment();
-        if (cached instanceof PeerLabels) {
-            return (PeerLabels) cached;
+        DestinationLabels d;
+        if (cached instanceof DestinationLabels) {
+            d = (DestinationLabels) cached;
+        } else {
+            d = new DestinationLabels(state.endpoint(), trustDomain);
+            state.attach(d);
         }
-        Endpoint e = state.endpoint();
-        var labels = e.labels();
-        String app = labels.getOrDefault("app", PeerLabels.UNKNOWN);
-        String version = labels.getOrDefault("version", PeerLabels.UNKNOWN);
-        String principal = e.serviceAccount() != null && e.namespace() != null
-                ? "spiffe://" + trustDomain + "/ns/" + e.namespace() + "/sa/" + e.serviceAccount()
-                : PeerLabels.UNKNOWN;
-        String canonicalService = firstOf(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
-        String canonicalRevision = firstOf(labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version",
-                "version");
-        PeerLabels p = new PeerLabels(PeerLabels.UNKNOWN, e.namespace() == null ? PeerLabels.UNKNOWN : e.namespace(),
-                principal, app, version, canonicalService == null ? PeerLabels.UNKNOWN : canonicalService,
-                canonicalRevision == null ? "latest" : canonicalRevision);
-        state.attach(p);
-        return p;
+        if (!mutualTls) {
+            return d.plain;
+        }
+        if (verifiedPeer == null || verifiedPeer.equals(d.mutual.principal())) {
+            return d.mutual;
+        }
+        PeerLabels m = d.mutual;
+        return new PeerLabels(m.workload(), m.namespace(), verifiedPeer, m.app(), m.version(), m.canonicalService(),
+                m.canonicalRevision());
+    }
+
+    /** An endpoint's labels, with and without its principal. */
+    private static final class DestinationLabels {
+        final PeerLabels mutual;
+        final PeerLabels plain;
+
+        DestinationLabels(Endpoint e, String trustDomain) {
+            var labels = e.labels();
+            String app = labels.getOrDefault("app", PeerLabels.UNKNOWN);
+            String version = labels.getOrDefault("version", PeerLabels.UNKNOWN);
+            String sa = e.serviceAccount();
+            String principal = sa == null ? PeerLabels.UNKNOWN
+                    : sa.startsWith("spiffe://") ? sa
+                    : e.namespace() != null ? "spiffe://" + trustDomain + "/ns/" + e.namespace() + "/sa/" + sa
+                    : PeerLabels.UNKNOWN;
+            String canonicalService = firstOf(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name",
+                    "app");
+            String canonicalRevision = firstOf(labels, "service.istio.io/canonical-revision",
+                    "app.kubernetes.io/version", "version");
+            String ns = e.namespace() == null ? PeerLabels.UNKNOWN : e.namespace();
+            this.mutual = new PeerLabels(PeerLabels.UNKNOWN, ns, principal, app, version,
+                    canonicalService == null ? PeerLabels.UNKNOWN : canonicalService,
+                    canonicalRevision == null ? "latest" : canonicalRevision);
+            this.plain = new PeerLabels(PeerLabels.UNKNOWN, ns, PeerLabels.UNKNOWN, app, version,
+                    mutual.canonicalService(), mutual.canonicalRevision());
+        }
     }
 
     private static String encode(PeerLabels p) {
@@ -279,35 +309,72 @@ public final class TelemetryPlane {
      * names another namespace than the peer's certificate, or too many peers were seen already.
      */
     PeerLabels fromMetadata(String header, PeerLabels fallback) {
-        if (header == null || fallback.principal().equals(PeerLabels.UNKNOWN)) {
+        String principal = fallback.principal();
+        if (header == null || principal.equals(PeerLabels.UNKNOWN) || header.length() > 1024) {
             return fallback;
         }
-        PeerLabels p = peersByMetadata.get(header);
+        Claims claims = claimsByPrincipal.get(principal);
+        if (claims == null) {
+            if (claimsByPrincipal.size() >= MAX_PEERS) {
+                return fallback;
+            }
+            claims = claimsByPrincipal.computeIfAbsent(principal, k -> new Claims());
+        }
+        PeerLabels p = claims.get(header);
         if (p != null) {
-            return p.principal().equals(fallback.principal()) ? p : fallback;
+            return p;
         }
-        if (peersByMetadata.size() >= MAX_PEERS || header.length() > 1024) {
+        p = parseClaim(header, fallback);
+        if (p == null) {
             return fallback;
         }
+        claims.put(header, p);
+        return p;
+    }
+
+    private static PeerLabels parseClaim(String header, PeerLabels fallback) {
         String[] f = new String[6];
         int n = 0;
         int start = 0;
         for (int i = 0; i <= header.length(); i++) {
             if (i == header.length() || header.charAt(i) == ';') {
                 if (n == 6 || !validField(header, start, i)) {
-                    return fallback;
+                    return null;
                 }
                 f[n++] = header.substring(start, i);
                 start = i + 1;
             }
         }
         if (n != 6 || !f[1].equals(fallback.namespace())) {
-            return fallback;
+            return null;
         }
-        PeerLabels parsed = new PeerLabels(f[0], f[1], fallback.principal(), f[2], f[3], f[4], f[5]);
-        PeerLabels prev = peersByMetadata.putIfAbsent(header, parsed);
-        p = prev != null ? prev : parsed;
-        return p.principal().equals(fallback.principal()) ? p : fallback;
+        return new PeerLabels(f[0], f[1], fallback.principal(), f[2], f[3], f[4], f[5]);
+    }
+
+    /**
+     * The last few claims of one peer identity (a workload's labels change with each rollout): keyed by the
+     * verified identity, so that no peer can take another's labels and none can fill the cache for the others.
+     */
+    private static final class Claims {
+        private static final int SIZE = 4;
+        private final String[] headers = new String[SIZE];
+        private final PeerLabels[] labels = new PeerLabels[SIZE];
+        private int next;
+
+        synchronized PeerLabels get(String header) {
+            for (int i = 0; i < SIZE; i++) {
+                if (header.equals(headers[i])) {
+                    return labels[i];
+                }
+            }
+            return null;
+        }
+
+        synchronized void put(String header, PeerLabels p) {
+            headers[next] = header;
+            labels[next] = p;
+            next = (next + 1) % SIZE;
+        }
     }
 
     /** The labels of an inbound peer known by its verified SPIFFE ID only; bounded. */

@@ -44,10 +44,22 @@ class PeerMetadataTest {
         assertThat(reviews.fromMetadata(";default;b;c;d;e", byCert)).as("empty").isSameAs(byCert);
         assertThat(reviews.fromMetadata(header, PeerLabels.unknown())).as("no verified peer")
                 .isSameAs(PeerLabels.unknown());
-        // the same header from another identity of the same namespace does not reuse the first one's principal
-        PeerLabels second = reviews.source(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/impostor"));
-        reviews.fromMetadata(header, byCert);
-        assertThat(reviews.fromMetadata(header, second).principal())
-                .isEqualTo("spiffe://cluster.local/ns/default/sa/impostor");
+        // an impostor in the same namespace sending productpage's claim first does not take it from productpage
+        PeerLabels impostor = reviews.source(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/impostor"));
+        PeerLabels claimedByImpostor = reviews.fromMetadata(header, impostor);
+        assertThat(claimedByImpostor.principal()).isEqualTo("spiffe://cluster.local/ns/default/sa/impostor");
+        PeerLabels real = reviews.fromMetadata(header, byCert);
+        assertThat(real.principal()).isEqualTo("spiffe://cluster.local/ns/default/sa/bookinfo-productpage");
+        assertThat(real.workload()).isEqualTo("productpage-v1");
+    }
+
+    @Test
+    void onePeerMakingManyClaimsCannotCrowdOutTheOthers() {
+        PeerLabels noisy = reviews.source(SpiffeId.parse("spiffe://cluster.local/ns/evil/sa/noisy"));
+        for (int i = 0; i < 5000; i++) {
+            reviews.fromMetadata("w" + i + ";evil;a;v;a;v", noisy);
+        }
+        PeerLabels byCert = reviews.source(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/bookinfo-productpage"));
+        assertThat(reviews.fromMetadata(productpage.peerHeader(), byCert).workload()).isEqualTo("productpage-v1");
     }
 }

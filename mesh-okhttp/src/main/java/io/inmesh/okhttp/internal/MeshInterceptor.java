@@ -172,7 +172,7 @@ public final class MeshInterceptor implements Interceptor {
                 try {
                     response = proceed(base, request, call, t, tel);
                 } catch (IOException e) {
-                    endTry(tel, t, 0, call.flags(), e, null);
+                    endTry(tel, call, request, t, 0, call.flags(), e, null);
                     t.release();
                     if (chain.call().isCanceled()) {
                         throw e;
@@ -187,11 +187,11 @@ public final class MeshInterceptor implements Interceptor {
                             ? call.failureDetail() + ": " + e.getMessage() : call.failureDetail();
                     return failed(request, call, tel, detail);
                 } catch (RuntimeException | Error e) {
-                    endTry(tel, t, 0, call.flags(), e, null);
+                    endTry(tel, call, request, t, 0, call.flags(), e, null);
                     t.release();
                     throw e;
                 }
-                endTry(tel, t, response.code(), call.flags(), null, response);
+                endTry(tel, call, request, t, response.code(), call.flags(), null, response);
                 MeshCall.Next next;
                 try {
                     next = call.onResponse(t, response.code(), grpcStatus(response),
@@ -315,9 +315,13 @@ public final class MeshInterceptor implements Interceptor {
         }
         HttpUrl tryUrl = u.build();
         Request.Builder b = original.newBuilder().url(tryUrl);
+        if (tel != null) {
+            b.tag(FollowUps.Trace.class, new FollowUps.Trace(tel, call, t, meshMtls, url.host(), url.port()));
+        }
         b.header("Host", call.authority());
         if (tel != null) {
-            ClientCall.Try span = tel.startTry(call, t, meshMtls, withoutQuery(tryUrl), url.host(), url.port());
+            ClientCall.Try span = tel.startTry(call, t, meshMtls, scheme, urlHost, t.port, tryUrl.encodedPath(),
+                    url.host(), url.port());
             tel.inject(span, b, SETTER);
             String offer = meshMtls ? tel.peerMetadataOffer() : null;
             if (offer != null) {
@@ -371,13 +375,6 @@ public final class MeshInterceptor implements Interceptor {
         }
     };
 
-    /** {@code scheme://host:port/path}: the URL without its query, which may carry credentials. */
-    static String withoutQuery(HttpUrl url) {
-        String s = url.toString();
-        int q = s.indexOf('?');
-        return q < 0 ? s : s.substring(0, q);
-    }
-
     private static long requestBytes(Request request) {
         if (request.body() == null) {
             return 0;
@@ -411,12 +408,11 @@ public final class MeshInterceptor implements Interceptor {
     }
 
     /** Ends the try's span with the response's status, or the error; the server's SPIFFE ID when mesh mTLS. */
-    private static void endTry(ClientCall tel, MeshCall.Try t, int status, int flags, Throwable error,
-                               Response response) {
-        ClientCall.Try span = tel.lastTry();
-        if (span == null) {
-            return;
-        }
+    private static void endTry(ClientCall tel, MeshCall call, Request request, MeshCall.Try t, int status, int flags,
+                               Throwable error, Response response) {
+        HttpUrl url = request.url();
+        // a try that failed before its request was built (TLS set-up) gets its span now
+        ClientCall.Try span = tel.spanOf(call, t, url.scheme(), url.host(), url.port(), url.encodedPath());
         String peer = null;
         if (response != null && response.handshake() != null && response.request().isHttps()) {
             peer = spiffeIdOf(response.handshake());
@@ -484,7 +480,8 @@ public final class MeshInterceptor implements Interceptor {
     private static Response local(Request request, MeshCall call, ClientCall tel, int status, String text,
                                   byte[] bytes) {
         Response r = localResponse(request, call, status, text, bytes);
-        tel.localReply(call, withoutQuery(request.url()), request.url().host(), request.url().port(), status);
+        tel.localReply(call, request.url().scheme(), request.url().host(), request.url().port(),
+                request.url().encodedPath(), status);
         tel.end(call, status, call.flags(), requestBytes(request), r.body().contentLength(),
                 request.url().encodedPath(), authority(request), "HTTP/1.1");
         return r;
@@ -509,7 +506,8 @@ public final class MeshInterceptor implements Interceptor {
         if (fault.abortHttpStatus != 0) {
             return local(request, call, tel, fault.abortHttpStatus, "fault filter abort", null);
         }
-        tel.localReply(call, withoutQuery(request.url()), request.url().host(), request.url().port(), 200);
+        tel.localReply(call, request.url().scheme(), request.url().host(), request.url().port(),
+                request.url().encodedPath(), 200);
         tel.end(call, 200, call.flags(), requestBytes(request), 0, request.url().encodedPath(), authority(request),
                 "HTTP/1.1");
         return new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK")
