@@ -190,7 +190,9 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
                 span.setAttribute("http.route", (String) route);
                 span.updateName((KNOWN_METHODS.contains(method) ? method : "HTTP") + " " + route);
             }
-            call.end(status, failure, request.bytesReceived(), response.bytesSent());
+            Throwable error = failure instanceof ServletException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            call.end(status, error, request.bytesReceived(), response.bytesSent());
         }
 
         @Override
