@@ -215,6 +215,22 @@ class MeshServerFilterTest {
         assertThat(serverSpans(TRACE)).as("still one server span").hasSize(1);
     }
 
+    /**
+     * A Callable runs on Spring MVC's task executor, which does not carry the OpenTelemetry context by itself (Spring
+     * propagates Micrometer's context only when Micrometer Tracing is set up); the span still ends once, at completion.
+     */
+    @Test
+    void aCallableEndsTheSpanOnceAtCompletion() throws Exception {
+        try (Response r = get("/async/callable", TRACEPARENT)) {
+            assertThat(r.body().string()).isEqualTo("callable");
+        }
+        SpanData server = theServerSpan(TRACE);
+        assertThat(server.getEndEpochNanos() - server.getStartEpochNanos())
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(WebTestApplication.SEEN).containsEntry("/async/callable afterCompletion", TRACE)
+                .containsEntry("/async/callable continuation", "-");
+    }
+
     @Test
     void anAsyncContinuationOnAContextWrappedExecutorRunsInTheTrace() throws Exception {
         try (Response r = get("/async/wrapped", TRACEPARENT)) {

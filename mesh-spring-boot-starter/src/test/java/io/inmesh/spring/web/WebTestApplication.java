@@ -127,6 +127,16 @@ public class WebTestApplication {
             }, workers);
         }
 
+        /** A Callable, which Spring MVC runs on its own task executor. */
+        @GetMapping("/async/callable")
+        java.util.concurrent.Callable<String> callable() {
+            return () -> {
+                sleep(200);
+                SEEN.put("/async/callable continuation", currentTrace());
+                return "callable";
+            };
+        }
+
         /** Completes on a thread of a pool wrapped with the OpenTelemetry context: the trace follows. */
         @GetMapping("/async/wrapped")
         CompletableFuture<String> wrapped() {
