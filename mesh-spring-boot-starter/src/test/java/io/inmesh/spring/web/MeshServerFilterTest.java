@@ -120,6 +120,21 @@ class MeshServerFilterTest {
     }
 
     @Test
+    void theAccessLogCountsTheBytesReceivedAndSent() throws Exception {
+        String body = "{\"greeting\": \"gr\u00fc\u00df dich\"}";
+        try (Response r = plain.newCall(new Request.Builder().url("http://127.0.0.1:" + port + "/echo")
+                .post(okhttp3.RequestBody.create(body, okhttp3.MediaType.get("application/json"))).build())
+                .execute()) {
+            assertThat(r.body().string()).isEqualTo(body);
+        }
+        int bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        await().atMost(Duration.ofSeconds(5)).until(() -> !accessLog.list.isEmpty());
+        assertThat(accessLog.list.get(0).getFormattedMessage()).contains("\"method\":\"POST\"")
+                .contains("\"response_code\":200").contains("\"bytes_received\":" + bytes)
+                .contains("\"bytes_sent\":" + bytes);
+    }
+
+    @Test
     void aRequestWithoutTraceContextStartsASampledTrace() throws Exception {
         try (Response r = get("/hello", null)) {
             assertThat(r.code()).isEqualTo(200);

@@ -98,6 +98,11 @@ public class WebTestApplication {
             return "hello";
         }
 
+        @org.springframework.web.bind.annotation.PostMapping("/echo")
+        String echo(@org.springframework.web.bind.annotation.RequestBody String body) {
+            return body;
+        }
+
         @GetMapping("/denied")
         String denied() {
             SEEN.put("/denied", currentTrace());
@@ -149,12 +154,13 @@ public class WebTestApplication {
 
         /** A DeferredResult set later from another thread; calls downstream from there with the captured context. */
         @GetMapping("/async/deferred")
+        @SuppressWarnings("try")
         DeferredResult<String> deferred(@RequestParam int port) {
             DeferredResult<String> result = new DeferredResult<>(5_000L);
             Context captured = Context.current();
             workers.execute(() -> {
                 sleep(200);
-                try (var scope = captured.makeCurrent();
+                try (var ignored = captured.makeCurrent();
                      Response r = client.newCall(new Request.Builder()
                              .url("http://127.0.0.1:" + port + "/downstream").build()).execute()) {
                     result.setResult("deferred " + r.code());
