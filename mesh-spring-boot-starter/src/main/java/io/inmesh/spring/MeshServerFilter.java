@@ -81,6 +81,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
     }
 
     @Override
+    @SuppressWarnings("try") // the scopes are used for their effect: the context is current inside
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (isAsyncDispatch(request)) {
@@ -136,6 +137,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
                 && Span.current().getSpanContext().isValid();
     }
 
+    @SuppressWarnings("try")
     private static void resume(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Object tracker = request.getAttribute(TRACKER_ATTRIBUTE);
