@@ -1,0 +1,89 @@
+package io.inmesh.spring;
+
+import io.inmesh.Mesh;
+import io.inmesh.okhttp.MeshOkHttp;
+import io.inmesh.spring.internal.MeshFactory;
+import io.inmesh.telemetry.MeshTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import jakarta.servlet.DispatcherType;
+import okhttp3.OkHttpClient;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Auto-configuration of InMesh for Spring Boot 4: a {@link Mesh} built from the {@link MeshProperties mesh.*
+ * properties}, its {@link MeshTelemetry}, an {@link OkHttpClient} whose calls go through the mesh (when OkHttp and
+ * {@code mesh-okhttp} are on the classpath) and the {@link MeshServerFilter} in servlet web applications. Every bean
+ * backs off when the application defines its own of the same type; {@code mesh.enabled=false} turns all of it off.
+ *
+ * <p>Telemetry: spans go to the application's {@code OpenTelemetry} bean when there is one (Spring Boot's
+ * OpenTelemetry SDK, or one of the application's own), else to {@code GlobalOpenTelemetry}; Istio's metrics go to the
+ * application's {@code MeterRegistry} bean when there is one and {@code mesh.metrics.enabled} is true.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
+@ConditionalOnBooleanProperty(name = "mesh.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(MeshProperties.class)
+public class MeshAutoConfiguration {
+
+    /** The mesh's telemetry settings from {@code mesh.tracing.*}, {@code mesh.access-log.*}, {@code mesh.metrics.*}. */
+    @Bean
+    @ConditionalOnMissingBean
+    public MeshTelemetry meshTelemetry(MeshProperties properties, ObjectProvider<OpenTelemetry> openTelemetry,
+                                       ObjectProvider<MeterRegistry> meterRegistry) {
+        return MeshFactory.telemetry(properties, openTelemetry.getIfUnique(),
+                properties.metrics().enabled() ? meterRegistry.getIfUnique() : null);
+    }
+
+    /** The mesh: workload from {@code mesh.namespace}, {@code mesh.service-account}, {@code mesh.labels}; config watched. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, Environment environment) {
+        return MeshFactory.mesh(properties, telemetry, environment.getProperty("spring.application.name"));
+    }
+
+    /** An {@link OkHttpClient} whose calls go through the mesh ({@link MeshOkHttp#newClient}). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({OkHttpClient.class, MeshOkHttp.class})
+    static class OkHttpConfiguration {
+        @Bean
+        @ConditionalOnMissingBean
+        OkHttpClient meshOkHttpClient(Mesh mesh) {
+            return MeshOkHttp.newClient(mesh);
+        }
+    }
+
+    /** The inbound filter of servlet applications. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass({OncePerRequestFilter.class, FilterRegistrationBean.class})
+    static class ServletConfiguration {
+        @Bean
+        @ConditionalOnMissingBean
+        MeshServerFilter meshServerFilter(Mesh mesh) {
+            return new MeshServerFilter(mesh);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(name = "meshServerFilterRegistration")
+        FilterRegistrationBean<MeshServerFilter> meshServerFilterRegistration(MeshServerFilter filter) {
+            FilterRegistrationBean<MeshServerFilter> registration = new FilterRegistrationBean<>(filter);
+            registration.setOrder(MeshServerFilter.ORDER);
+            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
+            registration.setAsyncSupported(true);
+            return registration;
+        }
+    }
+}

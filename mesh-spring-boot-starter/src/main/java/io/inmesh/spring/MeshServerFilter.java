@@ -1,0 +1,220 @@
+package io.inmesh.spring;
+
+import io.inmesh.Mesh;
+import io.inmesh.security.InboundDecision;
+import io.inmesh.spring.internal.MeshRequest;
+import io.inmesh.spring.internal.MeshResponse;
+import io.inmesh.spring.internal.ServletHeaderGetter;
+import io.inmesh.spring.internal.ServletInboundRequest;
+import io.inmesh.telemetry.internal.ServerCall;
+import io.inmesh.telemetry.internal.TelemetryPlane;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.core.Ordered;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.filter.ServerHttpObservationFilter;
+
+/**
+ * The mesh's inbound side for servlet applications: what Istio's sidecar does in front of a workload, done in the
+ * filter chain. For each request it
+ * <ol>
+ *   <li>starts the telemetry: extracts the trace context from the headers and starts the server span, or, when
+ *       Spring's own observation ({@code ServerHttpObservationFilter}, with Micrometer Tracing) already started a
+ *       server span for the request, enriches that one instead, so there is exactly one server span;</li>
+ *   <li>runs the inbound checks ({@link Mesh#inbound}): PeerAuthentication mode, RequestAuthentication (JWT),
+ *       AuthorizationPolicy, LocalRateLimit. A refused request is answered here with the decision's status, body
+ *       and headers ({@code 403 RBAC: access denied}, {@code 401}, {@code 429}, {@code 400}) and never reaches the
+ *       application;</li>
+ *   <li>passes an allowed request on with the decision's header changes applied, the server span's context current
+ *       (so the application's spans and its calls through the mesh's {@code OkHttpClient} are children of it);</li>
+ *   <li>when the response is done ends the span (if it owns it), records Istio's metrics (reporter=destination)
+ *       with the bytes received and sent, and writes the access log line.</li>
+ * </ol>
+ *
+ * <p>Asynchronous requests (Spring MVC's {@code Callable}, {@code DeferredResult}, {@code CompletableFuture}): the
+ * telemetry ends when the container completes the request ({@link AsyncListener#onComplete}), once; the async
+ * dispatch that writes the result runs with the server span's context current again. Code that completes the
+ * result on a thread of its own runs in whatever context that thread has: wrap its executor with
+ * {@code Context.current().wrap(executor)} to carry the trace.
+ *
+ * <p>The starter registers it with order {@link #ORDER}, right after Spring's {@code ServerHttpObservationFilter}
+ * ({@code HIGHEST_PRECEDENCE + 1}) and before Spring Security's filters, for the {@code REQUEST} and {@code ASYNC}
+ * dispatches.
+ */
+public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
+    /** The filter's order: right after Spring's {@code ServerHttpObservationFilter}. */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 2;
+
+    private static final String TRACKER_ATTRIBUTE = MeshServerFilter.class.getName() + ".call";
+    /** Spring MVC's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}: the route template that matched. */
+    private static final String ROUTE_ATTRIBUTE = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE");
+
+    private final Mesh mesh;
+
+    public MeshServerFilter(Mesh mesh) {
+        this.mesh = Objects.requireNonNull(mesh, "mesh");
+    }
+
+    @Override
+    public int getOrder() {
+        return ORDER;
+    }
+
+    /** The async dispatch that writes an async result runs with the request's context current again. */
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+
+    @Override
+    @SuppressWarnings("try") // the scopes are used for their effect: the context is current inside
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (isAsyncDispatch(request)) {
+            resume(request, response, chain);
+            return;
+        }
+        ServerCall.Request info = new ServerCall.Request(request.getMethod(), request.getScheme(),
+                request.getServerName(), request.getLocalPort(), request.getRequestURI(), request.getRemoteAddr(),
+                request.getProtocol(), request.getHeader("user-agent"));
+        TelemetryPlane plane = mesh.telemetry();
+        boolean adopt = springStartedServerSpan(request);
+        ServerCall call = adopt
+                ? plane.adoptServer(Context.current(), info)
+                : plane.startServer(request, ServletHeaderGetter.INSTANCE, info);
+        MeshResponse meshResponse = new MeshResponse(response);
+        InboundDecision decision;
+        try {
+            decision = mesh.inbound(new ServletInboundRequest(request, mesh));
+        } catch (RuntimeException | Error e) {
+            call.end(500, e, Math.max(0, request.getContentLengthLong()), 0);
+            throw e;
+        }
+        call.decision(decision);
+        if (!decision.allowed()) {
+            refuse(request, response, meshResponse, decision, call);
+            return;
+        }
+        decision.responseHeaders().forEach(response::setHeader);
+        MeshRequest meshRequest = new MeshRequest(request, decision);
+        Tracker tracker = new Tracker(call, !adopt, meshRequest, meshResponse);
+        request.setAttribute(TRACKER_ATTRIBUTE, tracker);
+        Throwable failure = null;
+        try (Scope ignored = call.makeCurrent()) {
+            chain.doFilter(meshRequest, meshResponse);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            if (failure == null && request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(tracker);
+            } else {
+                tracker.end(failure);
+            }
+        }
+    }
+
+    /**
+     * True when Spring's {@code ServerHttpObservationFilter} observes this request and a span is current: Micrometer
+     * Tracing's server span, which the mesh enriches rather than starting a second one.
+     */
+    private static boolean springStartedServerSpan(HttpServletRequest request) {
+        return ServerHttpObservationFilter.findObservationContext(request).isPresent()
+                && Span.current().getSpanContext().isValid();
+    }
+
+    @SuppressWarnings("try")
+    private static void resume(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Object tracker = request.getAttribute(TRACKER_ATTRIBUTE);
+        if (!(tracker instanceof Tracker)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        try (Scope ignored = ((Tracker) tracker).call.makeCurrent()) {
+            chain.doFilter(request, response);
+        }
+    }
+
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, MeshResponse meshResponse,
+                               InboundDecision decision, ServerCall call) throws IOException {
+        byte[] body = decision.body().getBytes(StandardCharsets.UTF_8);
+        try {
+            response.setStatus(decision.status());
+            decision.responseHeaders().forEach(response::setHeader);
+            if (decision.outcome() == InboundDecision.Outcome.PLAINTEXT_REFUSED) {
+                response.setHeader("Connection", "close");
+            }
+            response.setContentType("text/plain;charset=UTF-8");
+            response.setContentLength(body.length);
+            meshResponse.getOutputStream().write(body);
+        } finally {
+            call.end(decision.status(), null, Math.max(0, request.getContentLengthLong()), meshResponse.bytesSent());
+        }
+    }
+
+    /** Ends the telemetry of one request: after the chain returns, or when an async request completes. */
+    private static final class Tracker implements AsyncListener {
+        final ServerCall call;
+        private final boolean owned;
+        private final MeshRequest request;
+        private final MeshResponse response;
+        private volatile Throwable asyncError;
+
+        Tracker(ServerCall call, boolean owned, MeshRequest request, MeshResponse response) {
+            this.call = call;
+            this.owned = owned;
+            this.request = request;
+            this.response = response;
+        }
+
+        synchronized void end(Throwable failure) {
+            int status = failure != null && !response.isCommitted() ? 500 : response.getStatus();
+            Object route = request.getAttribute(ROUTE_ATTRIBUTE);
+            Span span = call.span();
+            if (owned && route instanceof String && span.isRecording()) {
+                // OpenTelemetry's HTTP conventions: "{method} {http.route}" once the framework knows the route
+                String method = request.getMethod().toUpperCase(Locale.ROOT);
+                span.setAttribute("http.route", (String) route);
+                span.updateName((KNOWN_METHODS.contains(method) ? method : "HTTP") + " " + route);
+            }
+            Throwable error = failure instanceof ServletException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            call.end(status, error, request.bytesReceived(), response.bytesSent());
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            end(asyncError);
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            asyncError = event.getThrowable();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // the application (or Spring MVC) answers the timeout; the status it sets is recorded at completion
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+}

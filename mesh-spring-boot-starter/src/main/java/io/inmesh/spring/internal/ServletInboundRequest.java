@@ -1,0 +1,144 @@
+package io.inmesh.spring.internal;
+
+import io.inmesh.Mesh;
+import io.inmesh.security.InboundRequest;
+import io.inmesh.security.MeshTls;
+import io.inmesh.security.SpiffeId;
+import io.inmesh.security.internal.tls.SpiffeTrustManager;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The mesh's view of a servlet request. Query parameters are parsed from the query string only ({@code
+ * getParameter} would read a form body the application has not read yet). The peer's SPIFFE ID comes from the
+ * client certificate chain the container exposes as {@value #CERTIFICATES_ATTRIBUTE}, verified against the mesh's
+ * trust anchors in force now; without mesh TLS material ({@code Mesh.tls()} null) there is no peer.
+ */
+public final class ServletInboundRequest implements InboundRequest {
+    /** The servlet specification's request attribute for the client certificate chain. */
+    public static final String CERTIFICATES_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
+
+    private final HttpServletRequest request;
+    private final MeshTls tls;
+    private SpiffeId peer;
+    private boolean peerKnown;
+
+    public ServletInboundRequest(HttpServletRequest request, Mesh mesh) {
+        this.request = request;
+        this.tls = mesh.tls();
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod().toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public String host() {
+        String host = request.getHeader("host");
+        if (host != null) {
+            return host;
+        }
+        return request.getServerName() + ":" + request.getServerPort();
+    }
+
+    @Override
+    public String path() {
+        String uri = request.getRequestURI();
+        return uri == null || uri.isEmpty() ? "/" : uri;
+    }
+
+    @Override
+    public String query() {
+        return request.getQueryString();
+    }
+
+    @Override
+    public String header(String lowerCaseName) {
+        return request.getHeader(lowerCaseName);
+    }
+
+    @Override
+    public List<String> headers(String lowerCaseName) {
+        Enumeration<String> values = request.getHeaders(lowerCaseName);
+        return values == null ? List.of() : Collections.list(values);
+    }
+
+    @Override
+    public String queryParameter(String name) {
+        return queryParameter(request.getQueryString(), name);
+    }
+
+    static String queryParameter(String query, String name) {
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+            if (key.equals(name)) {
+                return eq < 0 ? "" : decode(pair.substring(eq + 1));
+            }
+        }
+        return null;
+    }
+
+    static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
+
+    @Override
+    public SpiffeId peer() {
+        if (!peerKnown) {
+            peer = verifiedPeer();
+            peerKnown = true;
+        }
+        return peer;
+    }
+
+    private SpiffeId verifiedPeer() {
+        if (tls == null || !(request.getAttribute(CERTIFICATES_ATTRIBUTE) instanceof X509Certificate[])) {
+            return null;
+        }
+        X509Certificate[] chain = (X509Certificate[]) request.getAttribute(CERTIFICATES_ATTRIBUTE);
+        if (chain.length == 0 || !(tls.trustManager() instanceof SpiffeTrustManager)) {
+            return null;
+        }
+        try {
+            return ((SpiffeTrustManager) tls.trustManager()).verifyClient(chain);
+        } catch (CertificateException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public String sourceIp() {
+        return request.getRemoteAddr();
+    }
+
+    @Override
+    public String destinationIp() {
+        return request.getLocalAddr();
+    }
+
+    @Override
+    public int destinationPort() {
+        return request.getLocalPort();
+    }
+
+    @Override
+    public String sni() {
+        return null;
+    }
+}
