@@ -105,6 +105,12 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             throw e;
         }
         call.decision(decision);
+        // a mesh client over verified mTLS tells its workload labels for the metrics, and learns this one's
+        call.peerMetadata(request.getHeader(TelemetryPlane.PEER_HEADER));
+        String peerAnswer = call.peerMetadataAnswer();
+        if (peerAnswer != null) {
+            response.setHeader(TelemetryPlane.PEER_HEADER, peerAnswer);
+        }
         if (!decision.allowed()) {
             refuse(request, response, meshResponse, decision, call);
             return;

@@ -60,6 +60,9 @@ class MeshServerFilterTest {
     @Autowired
     InMemorySpanExporter spans;
 
+    @Autowired
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
+
     final OkHttpClient plain = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
     final MockWebServer downstream = new MockWebServer();
     final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
@@ -191,6 +194,9 @@ class MeshServerFilterTest {
         String line = accessLog.list.get(0).getFormattedMessage();
         assertThat(line).contains("\"response_code\":403").contains("\"path\":\"/denied\"").contains(TRACE)
                 .contains("\"bytes_sent\":" + "RBAC: access denied".length());
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.scrape().contains("response_code=\"403\""));
+        assertThat(registry.scrape()).containsPattern("istio_requests_total\\{[^}]*connection_security_policy=\"none\""
+                + "[^}]*reporter=\"destination\"[^}]*response_code=\"403\"[^}]*} 1.0");
     }
 
     @Test

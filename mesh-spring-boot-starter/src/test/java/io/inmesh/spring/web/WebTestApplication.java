@@ -55,6 +55,12 @@ public class WebTestApplication {
                 .build();
     }
 
+    @Bean
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {
+        return new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    }
+
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService workers() {
         return Executors.newFixedThreadPool(2);
