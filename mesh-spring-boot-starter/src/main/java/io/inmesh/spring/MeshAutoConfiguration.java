@@ -2,6 +2,7 @@ package io.inmesh.spring;
 
 import io.inmesh.Mesh;
 import io.inmesh.okhttp.MeshOkHttp;
+import io.inmesh.spring.internal.MeshExtras;
 import io.inmesh.spring.internal.MeshFactory;
 import io.inmesh.telemetry.MeshTelemetry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,8 +51,35 @@ public class MeshAutoConfiguration {
     /** The mesh: workload from {@code mesh.namespace}, {@code mesh.service-account}, {@code mesh.labels}; config watched. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, Environment environment) {
-        return MeshFactory.mesh(properties, telemetry, environment.getProperty("spring.application.name"));
+    public Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, Environment environment,
+                     ObjectProvider<MeshExtras> extras) {
+        return MeshFactory.mesh(properties, telemetry, environment.getProperty("spring.application.name"),
+                extras.getIfUnique());
+    }
+
+    /**
+     * The Kubernetes API as config source (ConfigMaps), endpoint registry (EndpointSlices and Pods) and identity,
+     * with mesh-kubernetes on the classpath and {@code mesh.kubernetes.enabled=true}.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.inmesh.kubernetes.KubernetesEndpointRegistry")
+    @ConditionalOnBooleanProperty(name = "mesh.kubernetes.enabled")
+    static class KubernetesConfiguration {
+        /** fabric8's client: in-cluster credentials or the kubeconfig, as fabric8 finds them. */
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        io.fabric8.kubernetes.client.KubernetesClient meshKubernetesClient() {
+            return new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+        }
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        MeshExtras meshKubernetesExtras(MeshProperties properties,
+                                        io.fabric8.kubernetes.client.KubernetesClient client,
+                                        Environment environment) {
+            return io.inmesh.spring.internal.KubernetesExtras.create(properties, client,
+                    environment.getProperty("spring.application.name"));
+        }
     }
 
     /** An {@link OkHttpClient} whose calls go through the mesh ({@link MeshOkHttp#newClient}). */

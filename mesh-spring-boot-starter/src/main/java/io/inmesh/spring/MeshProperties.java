@@ -25,6 +25,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     format: json
  *   metrics:
  *     enabled: true
+ *   kubernetes:                         # with mesh-kubernetes on the classpath
+ *     enabled: true
+ *     config-maps: [mesh-config]        # or config-map-selector: inmesh.io/config=true
+ *     endpoints: true                   # EndpointSlices and Pods
+ *     pod-identity: true                # namespace, service account, labels from the pod
  * }</pre>
  *
  * @param enabled        the kill switch: false leaves the application as if the starter were absent (no mesh, no
@@ -38,6 +43,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tracing        spans and trace-context propagation
  * @param accessLog      the access log (logger io.inmesh.accesslog)
  * @param metrics        Istio's standard metrics in the application's Micrometer registry
+ * @param kubernetes     the Kubernetes API as a config source, endpoint registry and identity (needs
+ *                       mesh-kubernetes on the classpath)
  */
 @ConfigurationProperties("mesh")
 public record MeshProperties(
@@ -48,7 +55,8 @@ public record MeshProperties(
         @DefaultValue Config config,
         @DefaultValue Tracing tracing,
         @DefaultValue AccessLog accessLog,
-        @DefaultValue Metrics metrics) {
+        @DefaultValue Metrics metrics,
+        @DefaultValue Kubernetes kubernetes) {
 
     public MeshProperties {
         if (namespace == null || namespace.isBlank()) {
@@ -116,5 +124,33 @@ public record MeshProperties(
      *                in the application's MeterRegistry bean, when there is one
      */
     public record Metrics(@DefaultValue("true") boolean enabled) {
+    }
+
+    /**
+     * The Kubernetes API (module mesh-kubernetes on the classpath; in-cluster credentials or the kubeconfig as
+     * fabric8 finds them).
+     *
+     * @param enabled           whether to use it; off by default
+     * @param namespace         the namespace whose ConfigMaps, Services, EndpointSlices and Pods are watched; the
+     *                          workload's namespace by default
+     * @param configMaps        ConfigMaps whose *.yaml/*.yml keys are mesh configuration, watched through the API
+     *                          (read with mesh.config.locations as one set)
+     * @param configMapSelector a label selector picking ConfigMaps of mesh configuration, e.g.
+     *                          inmesh.io/config=true
+     * @param endpoints         whether endpoints and their subset labels come from EndpointSlices and Pods
+     * @param podIdentity       whether the workload's namespace, service account and labels come from the pod
+     *                          (service-account mount or POD_NAMESPACE, POD_SERVICE_ACCOUNT, the downward-API labels
+     *                          file); mesh.labels are added on top
+     */
+    public record Kubernetes(@DefaultValue("false") boolean enabled, String namespace, List<String> configMaps,
+                             String configMapSelector, @DefaultValue("true") boolean endpoints,
+                             @DefaultValue("false") boolean podIdentity) {
+        public Kubernetes {
+            configMaps = configMaps == null ? List.of() : List.copyOf(configMaps);
+            if (namespace != null && namespace.isBlank()) {
+                throw new IllegalArgumentException("mesh.kubernetes.namespace must not be blank (leave it unset for"
+                        + " the workload's namespace)");
+            }
+        }
     }
 }

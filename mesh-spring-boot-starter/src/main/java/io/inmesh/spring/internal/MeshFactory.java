@@ -62,14 +62,25 @@ public final class MeshFactory {
      *                               errors (the message lists them, file:line:column)
      */
     public static Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, String applicationName) {
+        return mesh(properties, telemetry, applicationName, null);
+    }
+
+    /** As {@link #mesh(MeshProperties, MeshTelemetry, String)}, with what an integration adds ({@code extras}). */
+    public static Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, String applicationName,
+                            MeshExtras extras) {
         Mesh.Builder b = Mesh.builder()
-                .workload(workload(properties, applicationName))
+                .workload(extras != null && extras.workload() != null ? extras.workload()
+                        : workload(properties, applicationName))
                 .telemetry(telemetry);
+        if (extras != null && extras.registry() != null) {
+            b.endpointRegistry(extras.registry());
+        }
         List<Path> locations = properties.config().locations();
-        if (locations.isEmpty()) {
+        List<ConfigSource> extraSources = extras == null ? List.of() : extras.sources();
+        if (locations.isEmpty() && extraSources.isEmpty()) {
             b.configFiles(List.of());
         } else {
-            List<ConfigSource> sources = new ArrayList<>();
+            List<ConfigSource> sources = new ArrayList<>(extraSources);
             for (Path p : locations) {
                 try {
                     sources.add(ConfigSources.detect(p));

@@ -1,0 +1,68 @@
+package io.inmesh.spring.internal;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.inmesh.Workload;
+import io.inmesh.config.source.ConfigSource;
+import io.inmesh.kubernetes.ConfigMapConfigSource;
+import io.inmesh.kubernetes.KubernetesEndpointRegistry;
+import io.inmesh.kubernetes.PodIdentity;
+import io.inmesh.spring.MeshProperties;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The Kubernetes module's contribution to the mesh, from {@code mesh.kubernetes.*}. */
+public final class KubernetesExtras {
+    private KubernetesExtras() {
+    }
+
+    /**
+     * Builds the ConfigMap sources, the endpoint registry (waiting for its first lists) and the pod's identity.
+     *
+     * @throws IllegalStateException naming the property when the settings say nothing to watch, or the API refuses
+     */
+    public static MeshExtras create(MeshProperties properties, KubernetesClient client, String applicationName) {
+        MeshProperties.Kubernetes k = properties.kubernetes();
+        Workload workload = null;
+        if (k.podIdentity()) {
+            Workload pod = PodIdentity.detect();
+            Map<String, String> labels = new LinkedHashMap<>(pod.labels());
+            labels.putAll(properties.labels());
+            if (!labels.containsKey("app") && applicationName != null && !applicationName.isBlank()) {
+                labels.put("app", applicationName);
+            }
+            workload = new Workload(pod.namespace(), pod.serviceAccount(), labels);
+        }
+        String namespace = k.namespace() != null ? k.namespace()
+                : workload != null ? workload.namespace() : properties.namespace();
+        if (k.configMaps().isEmpty() && k.configMapSelector() == null && !k.endpoints() && !k.podIdentity()) {
+            throw new IllegalStateException("mesh.kubernetes.enabled is true but nothing is asked of the API: set"
+                    + " mesh.kubernetes.config-maps, mesh.kubernetes.config-map-selector, mesh.kubernetes.endpoints"
+                    + " or mesh.kubernetes.pod-identity");
+        }
+        List<ConfigSource> sources = new ArrayList<>();
+        KubernetesEndpointRegistry registry = null;
+        try {
+            for (String name : k.configMaps()) {
+                sources.add(ConfigMapConfigSource.named(client, namespace, name));
+            }
+            if (k.configMapSelector() != null) {
+                sources.add(ConfigMapConfigSource.selected(client, namespace, k.configMapSelector()));
+            }
+            if (k.endpoints()) {
+                registry = KubernetesEndpointRegistry.builder(client).namespace(namespace).build();
+            }
+        } catch (RuntimeException e) {
+            sources.forEach(ConfigSource::close);
+            throw new IllegalStateException("mesh.kubernetes: cannot watch namespace " + namespace + ": "
+                    + e.getMessage(), e);
+        }
+        KubernetesEndpointRegistry r = registry;
+        return new MeshExtras(sources, registry, workload, () -> {
+            if (r != null) {
+                r.close();
+            }
+        });
+    }
+}
