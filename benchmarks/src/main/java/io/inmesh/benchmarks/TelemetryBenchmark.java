@@ -144,7 +144,7 @@ public class TelemetryBenchmark {
         MeshCall call = f.traffic.start(f.request);
         ClientCall tel = f.telemetry.startClient(f.callerContext, "GET", false);
         MeshCall.Try t = call.nextTry();
-        ClientCall.Try span = tel.startTry(call, t, false, "http://127.0.0.1:9080/reviews/1", "reviews", 9080);
+        ClientCall.Try span = tel.startTry(call, t, false, "http", "127.0.0.1", 9080, "/reviews/1", "reviews", 9080);
         tel.inject(span, bh, SINK);
         call.onResponse(t, 200, -1, false, true);
         span.end(200, 0, null, null);
@@ -170,7 +170,7 @@ public class TelemetryBenchmark {
         ClientCall tel = f.telemetry.startClient(f.callerContext, "GET", false);
         MeshCall call = f.traffic.start(f.request);
         MeshCall.Try t = call.nextTry();
-        ClientCall.Try span = tel.startTry(call, t, false, "http://x/", "reviews", 9080);
+        ClientCall.Try span = tel.startTry(call, t, false, "http", "127.0.0.1", 9080, "/", "reviews", 9080);
         tel.inject(span, out, Map::put);
         System.out.println(out + " " + Collections.emptyList());
     }
