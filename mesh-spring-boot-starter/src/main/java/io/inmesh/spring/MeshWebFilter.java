@@ -141,9 +141,7 @@ public class MeshWebFilter implements WebFilter, Ordered {
                 .response(response)
                 .build();
         Context context = call.context();
-        return new SubscribeInContext(chain.filter(meshExchange), context)
-                .doOnError(tracker::failed)
-                .doFinally(signal -> tracker.finish(signal, meshExchange))
+        return tracker.track(new SubscribeInContext(chain.filter(meshExchange), context), meshExchange)
                 .contextWrite(ctx -> ctx.put(CONTEXT_KEY, context));
     }
 
@@ -214,9 +212,8 @@ public class MeshWebFilter implements WebFilter, Ordered {
         }
         headers.setContentType(TEXT_PLAIN_UTF8);
         headers.setContentLength(body.length);
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)))
-                .doOnError(tracker::failed)
-                .doFinally(signal -> tracker.finish(signal, exchange));
+        return tracker.track(response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body))),
+                exchange);
     }
 
     /**
@@ -261,6 +258,20 @@ public class MeshWebFilter implements WebFilter, Ordered {
 
         void failed(Throwable error) {
             failure = error;
+        }
+
+        /**
+         * Ends the telemetry when {@code mono} completes, fails or is cancelled, before the signal goes on: Spring's
+         * observation, outside the filter chain, ends its span when it sees the signal, and an adopted span must
+         * have the mesh's last attributes by then.
+         */
+        Mono<Void> track(Mono<Void> mono, ServerWebExchange exchange) {
+            return mono.doOnSuccess(ignored -> finish(SignalType.ON_COMPLETE, exchange))
+                    .doOnError(error -> {
+                        failed(error);
+                        finish(SignalType.ON_ERROR, exchange);
+                    })
+                    .doOnCancel(() -> finish(SignalType.CANCEL, exchange));
         }
 
         void refused(int status) {
