@@ -262,7 +262,6 @@ class MeshWebFilterTest {
             }
             assertThat(WebFluxTestApplication.SEEN.get("/hello")).isNotEqualTo(TRACE);
         }
-        assertThat(reactor.core.scheduler.Schedulers.boundedElastic().schedule(() -> { }) != null).isTrue();
         String[] left = new String[1];
         CountDownLatch done = new CountDownLatch(1);
         reactor.core.scheduler.Schedulers.boundedElastic().schedule(() -> {
