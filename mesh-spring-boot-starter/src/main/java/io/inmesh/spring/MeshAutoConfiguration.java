@@ -114,4 +114,27 @@ public class MeshAutoConfiguration {
             return registration;
         }
     }
+
+    /**
+     * The inbound filter of reactive (WebFlux) applications. Unless the application sets
+     * {@code spring.reactor.context-propagation} itself, Reactor's automatic context propagation is turned on (what
+     * {@code spring.reactor.context-propagation=auto} does) when Micrometer's context-propagation library is on the
+     * classpath, so that the request's trace follows it across threads.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    @ConditionalOnClass({org.springframework.web.server.WebFilter.class, reactor.core.publisher.Mono.class})
+    static class ReactiveConfiguration {
+        ReactiveConfiguration(Environment environment) {
+            if (!environment.containsProperty("spring.reactor.context-propagation")) {
+                io.inmesh.spring.internal.ReactorContextPropagation.enableAutomaticPropagation();
+            }
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        MeshWebFilter meshWebFilter(Mesh mesh) {
+            return new MeshWebFilter(mesh);
+        }
+    }
 }
