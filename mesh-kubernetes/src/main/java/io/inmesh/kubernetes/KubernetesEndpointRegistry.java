@@ -99,14 +99,20 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
                 : "namespace" + (b.namespaces.size() == 1 ? " " : "s ") + String.join(", ", b.namespaces)), b.clock);
         long resync = b.resyncPeriod.toMillis();
         List<CompletableFuture<Void>> started = new ArrayList<>();
-        if (b.namespaces.isEmpty()) {
-            anyNamespace = scope(b.client, null, resync, started);
-        } else {
-            anyNamespace = null;
-            for (String ns : b.namespaces) {
-                scopes.put(ns, scope(b.client, ns, resync, started));
+        Scope any = null;
+        try {
+            if (b.namespaces.isEmpty()) {
+                any = scope(b.client, null, resync, started);
+            } else {
+                for (String ns : b.namespaces) {
+                    scopes.put(ns, scope(b.client, ns, resync, started));
+                }
             }
+        } catch (RuntimeException e) {
+            close(); // the informers of the namespaces started so far
+            throw e;
         }
+        anyNamespace = any;
         try {
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
                     .get(b.syncTimeout.toMillis(), TimeUnit.MILLISECONDS);

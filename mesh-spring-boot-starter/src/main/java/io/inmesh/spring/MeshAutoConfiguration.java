@@ -73,7 +73,7 @@ public class MeshAutoConfiguration {
         }
 
         @Bean(destroyMethod = "close")
-        @ConditionalOnMissingBean
+        @ConditionalOnMissingBean({MeshExtras.class, Mesh.class})
         MeshExtras meshKubernetesExtras(MeshProperties properties,
                                         io.fabric8.kubernetes.client.KubernetesClient client,
                                         Environment environment) {

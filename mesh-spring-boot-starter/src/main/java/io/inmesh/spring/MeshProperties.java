@@ -45,6 +45,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param metrics        Istio's standard metrics in the application's Micrometer registry
  * @param kubernetes     the Kubernetes API as a config source, endpoint registry and identity (needs
  *                       mesh-kubernetes on the classpath)
+ * @param trustForwardedHeaders whether the application may take its client's address from X-Forwarded-For or
+ *                       Forwarded (server.forward-headers-strategy native or framework). Off by default: the mesh
+ *                       matches AuthorizationPolicy source.ipBlocks against the connection's peer, as Istio does, and a
+ *                       forwarded address would let any caller choose it. The starter sets the strategy to none
+ *                       unless the application sets it, and refuses to start when it is set without this
  */
 @ConfigurationProperties("mesh")
 public record MeshProperties(
@@ -56,7 +61,8 @@ public record MeshProperties(
         @DefaultValue Tracing tracing,
         @DefaultValue AccessLog accessLog,
         @DefaultValue Metrics metrics,
-        @DefaultValue Kubernetes kubernetes) {
+        @DefaultValue Kubernetes kubernetes,
+        @DefaultValue("false") boolean trustForwardedHeaders) {
 
     public MeshProperties {
         if (namespace == null || namespace.isBlank()) {

@@ -117,7 +117,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         }
         decision.responseHeaders().forEach(response::setHeader);
         MeshRequest meshRequest = new MeshRequest(request, decision);
-        Tracker tracker = new Tracker(call, !adopt, meshRequest, meshResponse);
+        Tracker tracker = new Tracker(call, !adopt, meshRequest, meshResponse, decision);
         request.setAttribute(TRACKER_ATTRIBUTE, tracker);
         Throwable failure = null;
         try (Scope ignored = call.makeCurrent()) {
@@ -151,9 +151,26 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             chain.doFilter(request, response);
             return;
         }
-        try (Scope ignored = ((Tracker) tracker).call.makeCurrent()) {
-            chain.doFilter(request, response);
+        Tracker t = (Tracker) tracker;
+        // After a plain startAsync(), the container dispatches the unwrapped request and response: wrap them again,
+        // so that the decision's header and query changes (JWT outputs, a removed token) hold in the async dispatch
+        // too, and response bytes are counted
+        HttpServletRequest req = isWrapped(request, MeshRequest.class) ? request
+                : new MeshRequest(request, t.decision);
+        HttpServletResponse resp = isWrapped(response, MeshResponse.class) ? response : t.response;
+        try (Scope ignored = t.call.makeCurrent()) {
+            chain.doFilter(req, resp);
         }
+    }
+
+    private static boolean isWrapped(jakarta.servlet.ServletRequest r, Class<?> type) {
+        return type.isInstance(r) || r instanceof jakarta.servlet.ServletRequestWrapper
+                && ((jakarta.servlet.ServletRequestWrapper) r).isWrapperFor(type);
+    }
+
+    private static boolean isWrapped(jakarta.servlet.ServletResponse r, Class<?> type) {
+        return type.isInstance(r) || r instanceof jakarta.servlet.ServletResponseWrapper
+                && ((jakarta.servlet.ServletResponseWrapper) r).isWrapperFor(type);
     }
 
     private static void refuse(HttpServletRequest request, HttpServletResponse response, MeshResponse meshResponse,
@@ -180,8 +197,10 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         private final MeshRequest request;
         private final MeshResponse response;
         private volatile Throwable asyncError;
+        final InboundDecision decision;
 
-        Tracker(ServerCall call, boolean owned, MeshRequest request, MeshResponse response) {
+        Tracker(ServerCall call, boolean owned, MeshRequest request, MeshResponse response, InboundDecision decision) {
+            this.decision = decision;
             this.call = call;
             this.owned = owned;
             this.request = request;

@@ -108,18 +108,32 @@ public final class EndpointIndex {
                 continue;
             }
             numbers.add(sp.getPort());
-            lists.add(endpointsOf(sp, slices, pods));
+            lists.add(endpointsOf(sp, slices, pods, addressType(service)));
         }
         int[] ports = numbers.stream().mapToInt(Integer::intValue).toArray();
         return new Ports(ports, List.copyOf(lists), false).reuse(previous);
     }
 
+    /**
+     * The address family of the slices to use: the Service's first IP family (IPv4 when unset). A dual-stack
+     * Service has one slice per family listing the same pods; FQDN slices are not IP endpoints.
+     */
+    private static String addressType(Service service) {
+        List<String> families = service.getSpec() == null ? null : service.getSpec().getIpFamilies();
+        return families == null || families.isEmpty() || !"IPv6".equals(families.get(0)) ? "IPv4" : "IPv6";
+    }
+
     private static List<Endpoint> endpointsOf(ServicePort sp, Collection<EndpointSlice> slices,
-                                              Function<String, Pod> pods) {
+                                              Function<String, Pod> pods, String addressType) {
         String portName = sp.getName() == null ? "" : sp.getName();
         Map<String, Endpoint> ready = new LinkedHashMap<>();
         Map<String, Endpoint> draining = new LinkedHashMap<>();
         for (EndpointSlice slice : slices) {
+            // slices without a type (older API servers) are taken as IPv4
+            String type = slice.getAddressType() == null ? "IPv4" : slice.getAddressType();
+            if (!type.equals(addressType)) {
+                continue;
+            }
             Integer target = null;
             if (slice.getPorts() != null) {
                 for (EndpointPort p : slice.getPorts()) {

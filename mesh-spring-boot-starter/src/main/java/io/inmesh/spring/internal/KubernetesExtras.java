@@ -59,7 +59,11 @@ public final class KubernetesExtras {
                     + e.getMessage(), e);
         }
         KubernetesEndpointRegistry r = registry;
+        List<ConfigSource> owned = List.copyOf(sources);
         return new MeshExtras(sources, registry, workload, () -> {
+            // the mesh closes its sources first; closing is idempotent, and a mesh that never took them (the
+            // application's own) leaves them to this
+            owned.forEach(ConfigSource::close);
             if (r != null) {
                 r.close();
             }

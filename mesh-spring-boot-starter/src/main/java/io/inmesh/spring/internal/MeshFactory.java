@@ -95,11 +95,26 @@ public final class MeshFactory {
         try {
             return b.build();
         } catch (InvalidConfigException e) {
-            throw new IllegalStateException("mesh.config.locations " + locations + ": the mesh configuration is"
+            throw new IllegalStateException(where(locations, extraSources) + ": the mesh configuration is"
                     + " invalid, fix these and restart:\n" + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException("mesh.config.locations " + locations + ": cannot read the mesh"
+            throw new IllegalStateException(where(locations, extraSources) + ": cannot read the mesh"
                     + " configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** The settings the configuration came from, for error messages. */
+    private static String where(List<Path> locations, List<ConfigSource> extra) {
+        StringBuilder b = new StringBuilder();
+        if (!locations.isEmpty()) {
+            b.append("mesh.config.locations ").append(locations);
+        }
+        for (ConfigSource s : extra) {
+            b.append(b.length() > 0 ? ", " : "").append(s.description());
+        }
+        if (!extra.isEmpty()) {
+            b.append(" (mesh.kubernetes.*)");
+        }
+        return b.toString();
     }
 }
