@@ -26,7 +26,9 @@ public enum ResponseFlag {
     /** The request was aborted by fault injection. */
     FI,
     /** Refused by a local rate limit. */
-    RL;
+    RL,
+    /** Downstream connection termination: the caller went away before the response was complete. */
+    DC;
 
     private static final ResponseFlag[] VALUES = values();
     private static final String[] TEXT = new String[1 << VALUES.length];

@@ -79,6 +79,9 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
     private final Scope anyNamespace;
     private final InformerHealth health;
+    /** One per informer; the registry's state is the worst of them. */
+    private final List<InformerHealth> healths = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Clock clock;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean closed;
 
@@ -91,6 +94,7 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
 
     private KubernetesEndpointRegistry(Builder b) {
         this.clusterSuffix = ".svc." + b.clusterDomain;
+        this.clock = b.clock;
         String what = b.namespaces.isEmpty() ? "services, endpointslices and pods in all namespaces"
                 : "services, endpointslices and pods in namespace" + (b.namespaces.size() == 1 ? " " : "s ")
                 + String.join(", ", b.namespaces);
@@ -117,6 +121,7 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
                     .get(b.syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
             health.synced();
+            healths.forEach(InformerHealth::synced);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -162,14 +167,33 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
         }
     }
 
-    /** When the registry last heard from the API server (a list or an event). */
+    /**
+     * When every informer (Services, EndpointSlices, Pods) was last known in step with the API server: the oldest
+     * of their last syncs (a list or an event), so that one informer that stopped hearing shows.
+     */
     public Optional<Instant> lastSuccessfulSync() {
-        return Optional.ofNullable(health.lastSuccessfulSync());
+        Instant oldest = null;
+        for (InformerHealth h : healths) {
+            Instant t = h.lastSuccessfulSync();
+            if (t == null) {
+                return Optional.empty();
+            }
+            if (oldest == null || t.isBefore(oldest)) {
+                oldest = t;
+            }
+        }
+        return Optional.ofNullable(oldest);
     }
 
-    /** The last error talking to the API server since the last successful sync. */
+    /** The last error of any informer since its last successful sync, naming what it watches, or empty. */
     public Optional<String> lastError() {
-        return Optional.ofNullable(health.lastError());
+        for (InformerHealth h : healths) {
+            String e = h.lastError();
+            if (e != null) {
+                return Optional.of(h.what() + ": " + e);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Stops the informers (not the client). Lookups keep answering with the last known endpoints. Idempotent. */
@@ -204,14 +228,23 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
                     return key == null ? List.of() : List.of(key);
                 },
                 BY_POD, EndpointIndex::podKeys));
-        s.services.addEventHandler(handler(svc -> List.of(key(svc)), (a, b) -> true));
-        s.slices.addEventHandler(handler(slice -> {
+        // one health per informer: a Pod watch that keeps failing must not be hidden by Service or slice events
+        String in = ns == null ? "all namespaces" : "namespace " + ns;
+        InformerHealth services = informerHealth("services in " + in, "get, list and watch on services in " + in);
+        InformerHealth slices = informerHealth("endpointslices in " + in,
+                "get, list and watch on endpointslices.discovery.k8s.io in " + in);
+        InformerHealth pods = informerHealth("pods in " + in, "get, list and watch on pods in " + in);
+        s.services.addEventHandler(handler(services, svc -> List.of(key(svc)), (a, b) -> true));
+        s.slices.addEventHandler(handler(slices, slice -> {
             String key = EndpointIndex.serviceKey(slice);
             return key == null ? List.of() : List.of(key);
         }, (a, b) -> true));
-        s.pods.addEventHandler(handler(pod -> servicesOfPod(key(pod)), EndpointIndex::endpointRelevantChange));
+        s.pods.addEventHandler(handler(pods, pod -> servicesOfPod(key(pod)),
+                EndpointIndex::endpointRelevantChange));
+        s.services.exceptionHandler((started1, t) -> health.failed(started1, t) & services.failed(started1, t));
+        s.slices.exceptionHandler((started1, t) -> health.failed(started1, t) & slices.failed(started1, t));
+        s.pods.exceptionHandler((started1, t) -> health.failed(started1, t) & pods.failed(started1, t));
         for (SharedIndexInformer<?> i : List.of(s.services, s.slices, s.pods)) {
-            i.exceptionHandler(health::failed);
             synchronized (informers) {
                 informers.add(i);
             }
@@ -220,7 +253,14 @@ public final class KubernetesEndpointRegistry implements EndpointRegistry, AutoC
         return s;
     }
 
-    private <T extends HasMetadata> ResourceEventHandler<T> handler(Function<T, List<String>> services,
+    private InformerHealth informerHealth(String what, String rbac) {
+        InformerHealth h = new InformerHealth(what, rbac, clock);
+        healths.add(h);
+        return h;
+    }
+
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(InformerHealth health,
+                                                                     Function<T, List<String>> services,
                                                                      java.util.function.BiPredicate<T, T> relevant) {
         return new ResourceEventHandler<>() {
             @Override

@@ -142,6 +142,30 @@ class KubernetesEndpointRegistryTest {
     }
 
     @Test
+    void aDualStackServiceUsesTheSlicesOfItsFirstFamilyOnly() {
+        apply(service("reviews", "http", 9080));
+        apply(pod("p1", "10.1.0.1", "v1", "default"));
+        apply(slice("reviews-v4", "reviews", "http", 9080, "p1@10.1.0.1:true:true:false"));
+        EndpointSlice v6 = new EndpointSliceBuilder().withNewMetadata().withName("reviews-v6").withNamespace(NS)
+                .withLabels(Map.of("kubernetes.io/service-name", "reviews")).endMetadata().withAddressType("IPv6")
+                .addNewPort().withName("http").withPort(9080).withProtocol("TCP").endPort()
+                .addToEndpoints(new EndpointBuilder().withAddresses("fd00::1").withNewConditions().withReady(true)
+                        .endConditions().withNewTargetRef().withKind("Pod").withName("p1").withNamespace(NS)
+                        .endTargetRef().build())
+                .build();
+        apply(v6);
+        try (KubernetesEndpointRegistry registry = registry()) {
+            assertThat(addresses(registry.endpoints(HOST, 9080))).as("one endpoint per pod, not one per family")
+                    .containsExactly("10.1.0.1:9080");
+            Service ipv6First = service("reviews", "http", 9080);
+            ipv6First.getSpec().setIpFamilies(List.of("IPv6", "IPv4"));
+            apply(ipv6First);
+            await().untilAsserted(() -> assertThat(addresses(registry.endpoints(HOST, 9080)))
+                    .containsExactly("[fd00::1]:9080"));
+        }
+    }
+
+    @Test
     void readyEndpointsServeAndTerminatingOnesOnlyWhenNoneIsReady() {
         apply(service("reviews", "http", 9080));
         for (int i = 1; i <= 3; i++) {

@@ -300,9 +300,7 @@ public class MeshWebFilter implements WebFilter, Ordered {
                 // the client went away before the response was complete: Envoy's DC (downstream connection
                 // termination); the status is what was sent, 0 when nothing was
                 status = response.isCommitted() ? status(response) : 0;
-                if (span.isRecording()) {
-                    span.setAttribute("inmesh.response_flags", "DC");
-                }
+                call.flag(io.inmesh.traffic.ResponseFlag.DC); // on the span, in the metrics and the access log
             } else if (error instanceof ErrorResponse) {
                 // answered by WebFlux's error handling after the chain (404 with no handler, 400 on a bad body ...)
                 status = ((ErrorResponse) error).getStatusCode().value();

@@ -133,6 +133,15 @@ public final class ServerCall {
         }
     }
 
+    /** Adds a response flag (for example {@link io.inmesh.traffic.ResponseFlag#DC} when the caller went away). */
+    public void flag(io.inmesh.traffic.ResponseFlag f) {
+        flags |= f.bit();
+        flagText = io.inmesh.traffic.ResponseFlag.format(flags);
+        if (span.isRecording()) {
+            span.setAttribute(SemConv.MESH_RESPONSE_FLAGS, flagText);
+        }
+    }
+
     /**
      * The client's {@link TelemetryPlane#PEER_HEADER} (null when absent): its workload labels, believed only when
      * the request came over verified mTLS from the namespace the labels claim.
