@@ -93,6 +93,35 @@ public class MeshAutoConfiguration {
         }
     }
 
+    /**
+     * Carries the request's trace context into Spring's own executors (Spring MVC's {@code Callable} and
+     * {@code @Async} run on the auto-configured task executor, which Spring Boot decorates with the application's
+     * {@code TaskDecorator}): the task runs in the context that was current when it was submitted. Backs off to any
+     * {@code TaskDecorator} of the application's (which then has to carry the context itself).
+     */
+    @Bean
+    @ConditionalOnMissingBean(org.springframework.core.task.TaskDecorator.class)
+    org.springframework.core.task.TaskDecorator meshContextTaskDecorator() {
+        return runnable -> io.opentelemetry.context.Context.current().wrap(runnable);
+    }
+
+    /** Spring MVC's {@code Callable} results run in the request's trace context, on any executor. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.springframework.web.servlet.config.annotation.WebMvcConfigurer")
+    static class MvcAsyncConfiguration {
+        @Bean
+        org.springframework.web.servlet.config.annotation.WebMvcConfigurer meshMvcCallableContext() {
+            return new org.springframework.web.servlet.config.annotation.WebMvcConfigurer() {
+                @Override
+                public void configureAsyncSupport(
+                        org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer configurer) {
+                    configurer.registerCallableInterceptors(new io.inmesh.spring.internal.MvcCallableContext());
+                }
+            };
+        }
+    }
+
     /** The inbound filter of servlet applications. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
