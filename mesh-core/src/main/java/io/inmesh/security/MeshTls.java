@@ -237,11 +237,6 @@ public final class MeshTls implements AutoCloseable {
     }
 
     /**
-     * The SPIFFE ID of the peer of a verified session: the single URI SAN of its leaf certificate. Null when the peer
-     * presented no certificate (plaintext is never a session; a PERMISSIVE server's client without a certificate is),
-     * or when its certificate carries no valid SPIFFE ID (a session this class's trust managers did not verify).
-     */
-    /**
      * The SPIFFE ID of the peer of {@code session}, its chain verified again against the trust anchors in force now
      * and at the current time. Server adapters use this rather than {@link #peerIdentity}: a TLS 1.3 session resumed
      * from a ticket keeps the certificates of its first handshake, which may come from a root since removed, or
@@ -285,6 +280,39 @@ public final class MeshTls implements AutoCloseable {
             return null;
         }
     }
+
+    /**
+     * The SPIFFE ID of a client whose chain a server adapter got from its container (the servlet attribute
+     * {@code jakarta.servlet.request.X509Certificate}, Reactor Netty's {@code SslInfo}), verified against the trust
+     * anchors in force now and at the current time, as {@link #verifiedPeer(SSLSession)} does. The result is cached by
+     * leaf certificate until the material changes or the leaf expires. Null when there is no chain or it does not
+     * verify now.
+     */
+    public SpiffeId verifiedPeer(X509Certificate[] chain) {
+        if (chain == null || chain.length == 0 || chain[0] == null) {
+            return null;
+        }
+        Object material = holder.current();
+        long now = clock.millis();
+        VerifiedPeer cached = verifiedChains.get(chain[0]);
+        if (cached != null && cached.material == material && now < cached.untilMillis) {
+            return cached.id;
+        }
+        try {
+            SpiffeId id = trustManager.verifyClient(chain.clone());
+            if (verifiedChains.size() >= MAX_VERIFIED_CHAINS) {
+                verifiedChains.clear(); // bounded: a burst of distinct clients costs verifications, never memory
+            }
+            verifiedChains.put(chain[0], new VerifiedPeer(material, id, chain[0].getNotAfter().getTime()));
+            return id;
+        } catch (CertificateException e) {
+            return null;
+        }
+    }
+
+    private static final int MAX_VERIFIED_CHAINS = 1024;
+    private final java.util.concurrent.ConcurrentHashMap<X509Certificate, VerifiedPeer> verifiedChains =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final String VERIFIED_KEY = "io.inmesh.verified-peer";
 

@@ -4,9 +4,7 @@ import io.inmesh.Mesh;
 import io.inmesh.security.InboundRequest;
 import io.inmesh.security.MeshTls;
 import io.inmesh.security.SpiffeId;
-import io.inmesh.security.internal.tls.SpiffeTrustManager;
 import java.net.InetSocketAddress;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
@@ -96,15 +94,7 @@ public final class ReactiveInboundRequest implements InboundRequest {
         if (tls == null || ssl == null) {
             return null;
         }
-        X509Certificate[] chain = ssl.getPeerCertificates();
-        if (chain == null || chain.length == 0 || !(tls.trustManager() instanceof SpiffeTrustManager)) {
-            return null;
-        }
-        try {
-            return ((SpiffeTrustManager) tls.trustManager()).verifyClient(chain);
-        } catch (CertificateException e) {
-            return null;
-        }
+        return tls.verifiedPeer(ssl.getPeerCertificates());
     }
 
     @Override

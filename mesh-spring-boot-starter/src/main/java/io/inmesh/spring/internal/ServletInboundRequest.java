@@ -4,11 +4,9 @@ import io.inmesh.Mesh;
 import io.inmesh.security.InboundRequest;
 import io.inmesh.security.MeshTls;
 import io.inmesh.security.SpiffeId;
-import io.inmesh.security.internal.tls.SpiffeTrustManager;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -111,15 +109,7 @@ public final class ServletInboundRequest implements InboundRequest {
         if (tls == null || !(request.getAttribute(CERTIFICATES_ATTRIBUTE) instanceof X509Certificate[])) {
             return null;
         }
-        X509Certificate[] chain = (X509Certificate[]) request.getAttribute(CERTIFICATES_ATTRIBUTE);
-        if (chain.length == 0 || !(tls.trustManager() instanceof SpiffeTrustManager)) {
-            return null;
-        }
-        try {
-            return ((SpiffeTrustManager) tls.trustManager()).verifyClient(chain);
-        } catch (CertificateException e) {
-            return null;
-        }
+        return tls.verifiedPeer((X509Certificate[]) request.getAttribute(CERTIFICATES_ATTRIBUTE));
     }
 
     @Override
