@@ -138,9 +138,17 @@ public class MeshAutoConfiguration {
         FilterRegistrationBean<MeshServerFilter> meshServerFilterRegistration(MeshServerFilter filter) {
             FilterRegistrationBean<MeshServerFilter> registration = new FilterRegistrationBean<>(filter);
             registration.setOrder(MeshServerFilter.ORDER);
-            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
+            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
             registration.setAsyncSupported(true);
             return registration;
+        }
+
+        /** Ends a call whose error page the container rendered without an ERROR dispatch. */
+        @Bean
+        org.springframework.boot.web.servlet.ServletListenerRegistrationBean<MeshServerFilter.RequestEnd>
+                meshServerRequestEnd() {
+            return new org.springframework.boot.web.servlet.ServletListenerRegistrationBean<>(
+                    new MeshServerFilter.RequestEnd());
         }
     }
 

@@ -80,12 +80,22 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         return false;
     }
 
+    /** The error page the container renders after the chain is part of the request: its bytes are counted. */
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return false;
+    }
+
     @Override
     @SuppressWarnings("try") // the scopes are used for their effect: the context is current inside
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (isAsyncDispatch(request)) {
             resume(request, response, chain);
+            return;
+        }
+        if (request.getDispatcherType() == jakarta.servlet.DispatcherType.ERROR) {
+            errorPage(request, response, chain);
             return;
         }
         ServerCall.Request info = new ServerCall.Request(request.getMethod(), request.getScheme(),
@@ -128,8 +138,44 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         } finally {
             if (failure == null && request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(tracker);
+            } else if (meshResponse.errorSent() || failure != null && !response.isCommitted()) {
+                // (after sendError the container reports the response as committed: it is reserved for the page)
+                // the container renders an error page next (an ERROR dispatch): end after it, counting its bytes;
+                // when it renders one of its own without a dispatch, the request listener ends the call
+                tracker.awaitErrorPage(failure);
             } else {
                 tracker.end(failure);
+            }
+        }
+    }
+
+    /** The container's error page for a request the chain answered with an error: counted, then the call ends. */
+    @SuppressWarnings("try")
+    private static void errorPage(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Object tracker = request.getAttribute(TRACKER_ATTRIBUTE);
+        if (!(tracker instanceof Tracker) || !((Tracker) tracker).awaitingErrorPage()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Tracker t = (Tracker) tracker;
+        try (Scope ignored = t.call.makeCurrent()) {
+            chain.doFilter(request, t.response.wrapping(response));
+        } finally {
+            t.endAfterErrorPage();
+        }
+    }
+
+    /**
+     * Ends a call still waiting for an error page when the request is over (the container answered without an
+     * ERROR dispatch). Registered by the auto-configuration as a servlet request listener.
+     */
+    public static final class RequestEnd implements jakarta.servlet.ServletRequestListener {
+        @Override
+        public void requestDestroyed(jakarta.servlet.ServletRequestEvent event) {
+            Object tracker = event.getServletRequest().getAttribute(TRACKER_ATTRIBUTE);
+            if (tracker instanceof Tracker && ((Tracker) tracker).awaitingErrorPage()) {
+                ((Tracker) tracker).endAfterErrorPage();
             }
         }
     }
@@ -207,8 +253,33 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             this.response = response;
         }
 
+        private boolean awaitingErrorPage;
+        private Throwable pendingFailure;
+
+        synchronized void awaitErrorPage(Throwable failure) {
+            awaitingErrorPage = true;
+            pendingFailure = failure;
+        }
+
+        synchronized boolean awaitingErrorPage() {
+            return awaitingErrorPage;
+        }
+
+        synchronized void endAfterErrorPage() {
+            if (awaitingErrorPage) {
+                awaitingErrorPage = false;
+                Throwable failure = pendingFailure;
+                // the error page set the status; a failure's type stays the error type
+                int status = response.getStatus();
+                finish(status > 0 ? status : 500, failure);
+            }
+        }
+
         synchronized void end(Throwable failure) {
-            int status = failure != null && !response.isCommitted() ? 500 : response.getStatus();
+            finish(failure != null && !response.isCommitted() ? 500 : response.getStatus(), failure);
+        }
+
+        private void finish(int status, Throwable failure) {
             Object route = request.getAttribute(ROUTE_ATTRIBUTE);
             Span span = call.span();
             if (owned && route instanceof String && span.isRecording()) {

@@ -16,17 +16,46 @@ import java.util.concurrent.atomic.AtomicLong;
  * without the mesh. Characters written through the writer are counted in the response's character encoding.
  */
 public final class MeshResponse extends HttpServletResponseWrapper {
-    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong bytes;
     private ServletOutputStream output;
     private PrintWriter writer;
 
     public MeshResponse(HttpServletResponse response) {
-        super(response);
+        this(response, new AtomicLong());
     }
+
+    private MeshResponse(HttpServletResponse response, AtomicLong bytes) {
+        super(response);
+        this.bytes = bytes;
+    }
+
+    /** {@code other} (the same response in a later dispatch), its body bytes counted with this one's. */
+    public MeshResponse wrapping(HttpServletResponse other) {
+        return new MeshResponse(other, bytes);
+    }
+
+    private volatile boolean errorSent;
 
     /** The body bytes written so far. */
     public long bytesSent() {
         return bytes.get();
+    }
+
+    /** True once the application called {@code sendError}: the container renders an error page after the chain. */
+    public boolean errorSent() {
+        return errorSent;
+    }
+
+    @Override
+    public void sendError(int sc, String msg) throws IOException {
+        errorSent = true;
+        super.sendError(sc, msg);
+    }
+
+    @Override
+    public void sendError(int sc) throws IOException {
+        errorSent = true;
+        super.sendError(sc);
     }
 
     @Override

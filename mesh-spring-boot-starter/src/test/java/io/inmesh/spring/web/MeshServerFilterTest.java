@@ -277,4 +277,24 @@ class MeshServerFilterTest {
         assertThat(server.getEndEpochNanos()).as("the server span ends after the work it waited for")
                 .isGreaterThanOrEqualTo(client.getEndEpochNanos());
     }
+
+    /** A 404 for a path no handler serves: Spring Boot's error page is rendered after the chain, and counted. */
+    @Test
+    void theContainersErrorPageIsCountedAndTheSpanEndsOnceAfterIt() throws Exception {
+        long bodyLength;
+        try (Response r = get("/no/such/handler", TRACEPARENT)) {
+            assertThat(r.code()).isEqualTo(404);
+            bodyLength = r.body().bytes().length;
+        }
+        assertThat(bodyLength).as("Spring Boot's error body").isPositive();
+        SpanData server = theServerSpan(TRACE);
+        assertThat(server.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(404L);
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLog.list.stream()
+                .anyMatch(e -> e.getFormattedMessage().contains("/no/such/handler")));
+        String line = accessLog.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("/no/such/handler")).findFirst().orElseThrow();
+        assertThat(line).contains("\"response_code\":404").contains("\"bytes_sent\":" + bodyLength);
+        Thread.sleep(200);
+        assertThat(serverSpans(TRACE)).as("still one server span").hasSize(1);
+    }
 }
