@@ -6,7 +6,6 @@ import io.inmesh.traffic.ResponseFlag;
 import io.inmesh.traffic.internal.MeshCall;
 import io.inmesh.traffic.internal.Target;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;

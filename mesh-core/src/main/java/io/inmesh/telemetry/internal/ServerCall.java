@@ -3,7 +3,6 @@ package io.inmesh.telemetry.internal;
 import io.inmesh.security.InboundDecision;
 import io.inmesh.security.SpiffeId;
 import io.inmesh.telemetry.internal.metrics.IstioMetrics;
-import io.inmesh.telemetry.internal.metrics.PeerLabels;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;

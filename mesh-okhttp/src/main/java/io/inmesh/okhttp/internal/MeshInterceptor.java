@@ -4,7 +4,6 @@ import io.inmesh.Mesh;
 import io.inmesh.security.MeshTls;
 import io.inmesh.telemetry.internal.ClientCall;
 import io.inmesh.telemetry.internal.TelemetryPlane;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.inmesh.traffic.ResponseFlag;
 import io.inmesh.traffic.RouteStatus;

@@ -5,7 +5,6 @@ import io.inmesh.security.InboundRequest;
 import io.inmesh.security.MeshTls;
 import io.inmesh.security.SpiffeId;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.http.server.reactive.ServerHttpRequest;
