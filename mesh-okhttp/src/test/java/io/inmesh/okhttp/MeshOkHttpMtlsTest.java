@@ -185,4 +185,46 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
                 """));
         assertThat(body(disabled, "http://reviews:9080/")).isEqualTo("v1");
     }
+
+    @Test
+    void overMtlsTheServersIdentityAndClaimedLabelsReachTheSpanAndTheMetrics() throws Exception {
+        MockWebServer server = meshServer(REVIEWS);
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().code(200).body("ok")
+                        .addHeader("x-inmesh-peer", "reviews-v1;default;reviews;v1;reviews;v1").build();
+            }
+        });
+        var exporter = io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+        var tracerProvider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter)).build();
+        closeables.add(tracerProvider);
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        CertificateSource certs = CertificateSources.builtInCa(caDir, FRONTEND);
+        closeables.add(certs);
+        Mesh mesh = Mesh.builder().certificates(certs)
+                .workload(new Workload("default", "frontend", Map.of("app", "frontend", "version", "v1")))
+                .telemetry(io.inmesh.telemetry.MeshTelemetry.builder().samplingPercent(100).meterRegistry(registry)
+                        .openTelemetry(io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+                                .setTracerProvider(tracerProvider).build()).build())
+                .configFiles(files(serviceEntry(server.getPort(), "reviews", true))).build();
+        closeables.add(mesh);
+        try (Response r = get(MeshOkHttp.newClient(mesh), "http://reviews:9080/hello")) {
+            assertThat(r.body().string()).isEqualTo("ok");
+            assertThat(r.header("x-inmesh-peer")).as("the exchange header is the mesh's, not the application's")
+                    .isNull();
+        }
+        RecordedRequest seen = server.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(seen.getHeaders().get("x-inmesh-peer")).isEqualTo("frontend-v1;default;frontend;v1;frontend;v1");
+        var span = exporter.getFinishedSpanItems().stream()
+                .filter(s -> s.getKind() == io.opentelemetry.api.trace.SpanKind.CLIENT).findFirst().orElseThrow();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey(
+                "inmesh.peer.spiffe_id"))).isEqualTo(REVIEWS.uri());
+        String text = registry.scrape();
+        assertThat(text).containsPattern("istio_requests_total\\{[^}]*destination_principal=\"" + REVIEWS.uri()
+                + "\"[^}]*destination_version=\"v1\"[^}]*destination_workload=\"reviews-v1\"[^}]*"
+                + "reporter=\"source\"[^}]*source_principal=\"" + FRONTEND.uri() + "\"");
+    }
 }

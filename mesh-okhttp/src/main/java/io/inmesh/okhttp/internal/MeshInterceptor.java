@@ -419,25 +419,18 @@ public final class MeshInterceptor implements Interceptor {
         span.end(status, flags, error, peer);
     }
 
+    /** The SPIFFE ID of the server's leaf certificate (the single URI SAN the mesh's SVIDs carry), or null. */
     private static String spiffeIdOf(okhttp3.Handshake handshake) {
         var certs = handshake.peerCertificates();
         if (certs.isEmpty() || !(certs.get(0) instanceof java.security.cert.X509Certificate)) {
             return null;
         }
         try {
-            var sans = ((java.security.cert.X509Certificate) certs.get(0)).getSubjectAlternativeNames();
-            if (sans != null) {
-                for (var san : sans) {
-                    if (Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String
-                            && ((String) san.get(1)).startsWith("spiffe://")) {
-                        return (String) san.get(1);
-                    }
-                }
-            }
-        } catch (java.security.cert.CertificateParsingException e) {
+            return io.inmesh.security.internal.tls.Svid.spiffeId((java.security.cert.X509Certificate) certs.get(0))
+                    .uri();
+        } catch (java.security.cert.CertificateException e) {
             return null;
         }
-        return null;
     }
 
     /** The local reply after the last try failed (its span was ended with the failure). */
