@@ -85,11 +85,22 @@ public final class TelemetryPlane {
                 name = workload.serviceAccount();
             }
         }
+        return labelsOf(labels, name, workload.namespace(), principal == null ? PeerLabels.UNKNOWN : principal, name);
+    }
+
+    /**
+     * Istio's labels for a workload with pod labels {@code labels}: app and version, and the canonical service and
+     * revision as Istio derives them ({@code service.istio.io/canonical-*}, else {@code app.kubernetes.io/*}, else
+     * app and version; {@code serviceFallback} and {@code latest} when none is set).
+     */
+    static PeerLabels labelsOf(java.util.Map<String, String> labels, String workload, String namespace,
+                               String principal, String serviceFallback) {
         String canonicalService = firstOf(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
         String canonicalRevision = firstOf(labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version",
                 "version");
-        return new PeerLabels(name, workload.namespace(), principal == null ? PeerLabels.UNKNOWN : principal, app,
-                version, canonicalService == null ? name : canonicalService,
+        return new PeerLabels(workload, namespace, principal, labels.getOrDefault("app", PeerLabels.UNKNOWN),
+                labels.getOrDefault("version", PeerLabels.UNKNOWN),
+                canonicalService == null ? serviceFallback : canonicalService,
                 canonicalRevision == null ? "latest" : canonicalRevision);
     }
 
@@ -252,24 +263,14 @@ public final class TelemetryPlane {
         final PeerLabels plain;
 
         DestinationLabels(Endpoint e, String trustDomain) {
-            var labels = e.labels();
-            String app = labels.getOrDefault("app", PeerLabels.UNKNOWN);
-            String version = labels.getOrDefault("version", PeerLabels.UNKNOWN);
             String sa = e.serviceAccount();
             String principal = sa == null ? PeerLabels.UNKNOWN
                     : sa.startsWith("spiffe://") ? sa
                     : e.namespace() != null ? "spiffe://" + trustDomain + "/ns/" + e.namespace() + "/sa/" + sa
                     : PeerLabels.UNKNOWN;
-            String canonicalService = firstOf(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name",
-                    "app");
-            String canonicalRevision = firstOf(labels, "service.istio.io/canonical-revision",
-                    "app.kubernetes.io/version", "version");
             String ns = e.namespace() == null ? PeerLabels.UNKNOWN : e.namespace();
-            this.mutual = new PeerLabels(PeerLabels.UNKNOWN, ns, principal, app, version,
-                    canonicalService == null ? PeerLabels.UNKNOWN : canonicalService,
-                    canonicalRevision == null ? "latest" : canonicalRevision);
-            this.plain = new PeerLabels(PeerLabels.UNKNOWN, ns, PeerLabels.UNKNOWN, app, version,
-                    mutual.canonicalService(), mutual.canonicalRevision());
+            this.mutual = labelsOf(e.labels(), PeerLabels.UNKNOWN, ns, principal, PeerLabels.UNKNOWN);
+            this.plain = labelsOf(e.labels(), PeerLabels.UNKNOWN, ns, PeerLabels.UNKNOWN, PeerLabels.UNKNOWN);
         }
     }
 
