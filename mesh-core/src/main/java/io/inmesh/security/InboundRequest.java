@@ -26,8 +26,32 @@ public interface InboundRequest {
     /** Every value of a header, in order; empty when absent. */
     List<String> headers(String lowerCaseName);
 
-    /** The first value of a query parameter (decoded), or null. */
-    String queryParameter(String name);
+    /**
+     * The first value of a query parameter (names and values percent-decoded; {@code ""} for a name without
+     * {@code =}), or null. By default parsed from {@link #query()}; adapters with a parsed form may override it.
+     */
+    default String queryParameter(String name) {
+        String query = query();
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq)).equals(name)) {
+                return eq < 0 ? "" : decodeQueryPart(pair.substring(eq + 1));
+            }
+        }
+        return null;
+    }
+
+    /** {@code application/x-www-form-urlencoded} decoding; a malformed escape leaves the text as it is. */
+    static String decodeQueryPart(String s) {
+        try {
+            return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
+    }
 
     /** The peer's SPIFFE ID from its verified client certificate, or null on plaintext. */
     SpiffeId peer();

@@ -6,6 +6,7 @@ import io.inmesh.spring.internal.MeshRequest;
 import io.inmesh.spring.internal.MeshResponse;
 import io.inmesh.spring.internal.ServletHeaderGetter;
 import io.inmesh.spring.internal.ServletInboundRequest;
+import io.inmesh.telemetry.internal.SemConv;
 import io.inmesh.telemetry.internal.ServerCall;
 import io.inmesh.telemetry.internal.TelemetryPlane;
 import io.opentelemetry.api.trace.Span;
@@ -21,7 +22,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -60,8 +60,6 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
     private static final String TRACKER_ATTRIBUTE = MeshServerFilter.class.getName() + ".call";
     /** Spring MVC's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}: the route template that matched. */
     private static final String ROUTE_ATTRIBUTE = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
-    private static final Set<String> KNOWN_METHODS =
-            Set.of("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE");
 
     private final Mesh mesh;
 
@@ -286,7 +284,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
                 // OpenTelemetry's HTTP conventions: "{method} {http.route}" once the framework knows the route
                 String method = request.getMethod().toUpperCase(Locale.ROOT);
                 span.setAttribute("http.route", (String) route);
-                span.updateName((KNOWN_METHODS.contains(method) ? method : "HTTP") + " " + route);
+                span.updateName((SemConv.knownMethod(method).equals(method) ? method : "HTTP") + " " + route);
             }
             Throwable error = failure instanceof ServletException && failure.getCause() != null
                     ? failure.getCause() : failure;

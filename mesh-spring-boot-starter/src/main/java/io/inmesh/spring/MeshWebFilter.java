@@ -7,6 +7,7 @@ import io.inmesh.spring.internal.OtelContextAccessor;
 import io.inmesh.spring.internal.ReactiveInboundRequest;
 import io.inmesh.spring.internal.ReactiveProtocol;
 import io.inmesh.spring.internal.ReactorContextPropagation;
+import io.inmesh.telemetry.internal.SemConv;
 import io.inmesh.telemetry.internal.ServerCall;
 import io.inmesh.telemetry.internal.TelemetryPlane;
 import io.opentelemetry.api.trace.Span;
@@ -85,8 +86,6 @@ public class MeshWebFilter implements WebFilter, Ordered {
 
     /** WebFlux's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}: the route template that matched. */
     private static final String ROUTE_ATTRIBUTE = "org.springframework.web.reactive.HandlerMapping.bestMatchingPattern";
-    private static final Set<String> KNOWN_METHODS =
-            Set.of("CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE");
     private static final MediaType TEXT_PLAIN_UTF8 = MediaType.parseMediaType("text/plain;charset=UTF-8");
 
     private final Mesh mesh;
@@ -192,7 +191,8 @@ public class MeshWebFilter implements WebFilter, Ordered {
         List<String> kept = new ArrayList<>();
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
-            String key = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            // a malformed escape must not throw here (URLDecoder would): the request goes on as it was sent
+            String key = io.inmesh.security.InboundRequest.decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
             if (!removed.contains(key)) {
                 kept.add(pair);
             }
@@ -315,7 +315,7 @@ public class MeshWebFilter implements WebFilter, Ordered {
                 // OpenTelemetry's HTTP conventions: "{method} {http.route}" once the framework knows the route
                 String method = exchange.getRequest().getMethod().name().toUpperCase(Locale.ROOT);
                 span.setAttribute("http.route", route.toString());
-                span.updateName((KNOWN_METHODS.contains(method) ? method : "HTTP") + " " + route);
+                span.updateName((SemConv.knownMethod(method).equals(method) ? method : "HTTP") + " " + route);
             }
             call.end(status, error, Math.max(contentLength, received.get()), sent.get());
         }

@@ -75,11 +75,6 @@ public final class ReactiveInboundRequest implements InboundRequest {
     }
 
     @Override
-    public String queryParameter(String name) {
-        return ServletInboundRequest.queryParameter(request.getURI().getRawQuery(), name);
-    }
-
-    @Override
     public SpiffeId peer() {
         if (!peerKnown) {
             peer = verifiedPeer();

@@ -5,8 +5,6 @@ import io.inmesh.security.InboundRequest;
 import io.inmesh.security.MeshTls;
 import io.inmesh.security.SpiffeId;
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -69,31 +67,9 @@ public final class ServletInboundRequest implements InboundRequest {
         return values == null ? List.of() : Collections.list(values);
     }
 
-    @Override
-    public String queryParameter(String name) {
-        return queryParameter(request.getQueryString(), name);
-    }
-
-    static String queryParameter(String query, String name) {
-        if (query == null || query.isEmpty()) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-            if (key.equals(name)) {
-                return eq < 0 ? "" : decode(pair.substring(eq + 1));
-            }
-        }
-        return null;
-    }
-
+    /** Query-string decoding, as {@link InboundRequest#queryParameter} does it. */
     static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
+        return InboundRequest.decodeQueryPart(s);
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.inmesh.security.internal.authz;
 
 import io.inmesh.security.InboundRequest;
 import io.inmesh.security.SpiffeId;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -162,29 +160,6 @@ public final class StaticInboundRequest implements InboundRequest {
     @Override
     public List<String> headers(String lowerCaseName) {
         return headers.getOrDefault(lowerCaseName, List.of());
-    }
-
-    @Override
-    public String queryParameter(String name) {
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String k = eq < 0 ? pair : pair.substring(0, eq);
-            if (decode(k).equals(name)) {
-                return eq < 0 ? "" : decode(pair.substring(eq + 1));
-            }
-        }
-        return null;
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 
     @Override
