@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-mvn -B -ntp -q -DskipTests install -pl mesh-core,benchmarks -am
+mvn -B -ntp -q -DskipTests package -pl benchmarks -am
 jar=benchmarks/target/benchmarks.jar
 echo "== JMH: parse+validate and compile (ms/op)"
 java -jar "$jar" ConfigCompileBenchmark -rf json -rff benchmarks/target/jmh-config.json
