@@ -5,6 +5,8 @@ import io.inmesh.telemetry.MeshTelemetry;
 import io.inmesh.telemetry.internal.ClientCall;
 import io.inmesh.telemetry.internal.ServerCall;
 import io.inmesh.telemetry.internal.TelemetryPlane;
+import io.inmesh.telemetry.internal.metrics.IstioMetrics;
+import io.inmesh.telemetry.internal.metrics.PeerLabels;
 import io.inmesh.traffic.RequestView;
 import io.inmesh.traffic.internal.MeshCall;
 import io.inmesh.traffic.internal.TrafficPlane;
@@ -44,7 +46,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code clientTry}: the client side of one request with one try (the span, the injected headers, the
  *       reporter=source metrics), on top of route selection and endpoint choice; {@code clientDecisionOnly} is the
  *       same request without telemetry, so the difference is what telemetry adds;</li>
- *   <li>{@code extractTraceparent}: the propagator alone.</li>
+ *   <li>{@code extractTraceparent}: the propagator alone ({@code traceparent} and {@code tracestate});</li>
+ *   <li>{@code recordClientMetrics}, {@code recordServerMetrics}: Istio's four metrics for one request alone
+ *       (reporter=source, reporter=destination), a label combination already seen, into a Prometheus registry.</li>
  * </ul>
  * {@code sampled}: whether the incoming trace (server) or the caller's context (client) is sampled. Spans go to an
  * SDK whose span processor drops them at the end (export is the application's cost, not the mesh's). Run with
@@ -101,6 +105,8 @@ public class TelemetryBenchmark {
         Map<String, String> incoming;
         Context callerContext;
         ServerCall.Request serverRequest;
+        IstioMetrics istio;
+        PeerLabels peer;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -118,6 +124,9 @@ public class TelemetryBenchmark {
             callerContext = telemetry.propagator().extract(Context.root(), incoming, GETTER);
             serverRequest = new ServerCall.Request("GET", "http", "reviews", 9080, "/reviews/1", "10.0.0.9",
                     "HTTP/1.1", null);
+            istio = telemetry.istio();
+            peer = new PeerLabels("productpage-v1", "default", "spiffe://cluster.local/ns/default/sa/productpage",
+                    "productpage", "v1", "productpage", "v1");
         }
     }
 
@@ -151,6 +160,18 @@ public class TelemetryBenchmark {
         t.release();
         tel.returned(200);
         tel.end(call, 200, 0, 0, 1024, "/reviews/1", "reviews:9080", "HTTP/1.1");
+    }
+
+    /** Istio's client metrics (count, duration, request and response bytes) for one request. */
+    @Benchmark
+    public void recordClientMetrics(Fixture f) {
+        f.istio.recordClient(f.peer, "reviews.default.svc.cluster.local", 200, 0, true, 1_234_567, 0, 1024);
+    }
+
+    /** Istio's server metrics for one request. */
+    @Benchmark
+    public void recordServerMetrics(Fixture f) {
+        f.istio.recordServer(f.peer, "reviews.default.svc.cluster.local", 200, 0, true, 1_234_567, 0, 1024);
     }
 
     @Benchmark
