@@ -36,6 +36,27 @@ public final class RouteConfigs {
         return files;
     }
 
+    /**
+     * One file of STATIC ServiceEntries for the services of {@link #files(int)}: two endpoints each, one per subset
+     * ({@code version: v1}, {@code v2}), port 80.
+     */
+    public static ConfigFile serviceEntries(int routes) {
+        int services = Math.max(1, routes / ROUTES_PER_SERVICE);
+        StringBuilder b = new StringBuilder();
+        for (int s = 0; s < services; s++) {
+            String svc = "svc" + s;
+            b.append("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ").append(svc)
+                    .append("\n  namespace: bench\nspec:\n  hosts:\n  - ").append(svc)
+                    .append(".bench.svc.cluster.local\n  location: MESH_INTERNAL\n  resolution: STATIC\n")
+                    .append("  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n  endpoints:\n");
+            for (int v = 1; v <= 2; v++) {
+                b.append("  - address: 10.").append(s / 250).append('.').append(s % 250).append('.').append(v)
+                        .append("\n    labels:\n      version: v").append(v).append('\n');
+            }
+        }
+        return new ConfigFile("service-entries.yaml", b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     static void appendService(StringBuilder b, int s) {
         String svc = "svc" + s;
         b.append("---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ").append(svc)
