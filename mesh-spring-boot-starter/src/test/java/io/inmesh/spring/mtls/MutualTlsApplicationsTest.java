@@ -109,7 +109,10 @@ class MutualTlsApplicationsTest {
     static ConfigurableApplicationContext app(Class<?> application, String... more) {
         List<String> properties = new ArrayList<>(List.of("server.port=0", "server.address=127.0.0.1",
                 "mesh.config.locations=" + configDir, "mesh.certificates.source=built-in-ca",
-                "mesh.certificates.ca-directory=" + caDir, EXCLUDE, "management.otlp.metrics.export.enabled=false"));
+                "mesh.certificates.ca-directory=" + caDir, EXCLUDE, "management.otlp.metrics.export.enabled=false",
+                "management.server.port=0", "management.server.address=127.0.0.1",
+                "management.endpoints.web.exposure.include=health,mesh,prometheus",
+                "management.endpoint.health.show-details=always"));
         properties.addAll(List.of(more));
         return new SpringApplicationBuilder(application).properties(properties.toArray(new String[0])).run();
     }
@@ -224,6 +227,65 @@ class MutualTlsApplicationsTest {
                 .isEqualTo(serverSerial(ratingsPort));
         Result r = curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews");
         assertThat(r.out).isEqualTo("reviews got 200: rating 7 for spiffe://cluster.local/ns/default/sa/reviews");
+    }
+
+    static int managementPort(ConfigurableApplicationContext context) {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
+    }
+
+    @Test
+    void theActuatorShowsIdentityConfigCertificatePoliciesAndDestinationsButNoSecrets() throws Exception {
+        assertThat(curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews").out()).startsWith("reviews got 200");
+        String ratingsReport = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/mesh").out();
+        Mesh mesh = ratings.getBean(Mesh.class);
+        assertThat(ratingsReport)
+                .contains("\"identity\":\"spiffe://cluster.local/ns/default/sa/ratings\"")
+                .contains("\"version\":\"" + mesh.config().current().version() + "\"")
+                .contains("\"spiffeId\":\"spiffe://cluster.local/ns/default/sa/ratings\"")
+                .contains("\"mtlsMode\":\"STRICT\"")
+                .contains("\"authorizationPolicies\":[\"default/ratings-viewer ALLOW\"]")
+                .contains("\"peerAuthentications\":[\"default/ratings\"]")
+                .doesNotContainIgnoringCase("PRIVATE KEY").doesNotContain("privateKey").doesNotContain("BEGIN");
+        String reviewsReport = curl("-s", "http://127.0.0.1:" + managementPort(reviews) + "/actuator/mesh").out();
+        assertThat(reviewsReport).contains("\"host\":\"ratings.default.svc.cluster.local\"")
+                .contains("\"address\":\"127.0.0.1:" + ratingsPort + "\"").contains("\"ejected\":false");
+
+        String health = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/health/mesh").out();
+        assertThat(health).contains("\"status\":\"UP\"").contains("\"identity\":\"spiffe://cluster.local/ns/"
+                + "default/sa/ratings\"");
+        String overall = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/health").out();
+        assertThat(overall).as("Spring Boot's ssl health check of the 'mesh' bundle (24 h certificates) is no alarm")
+                .contains("\"ssl\":{").doesNotContain("OUT_OF_SERVICE").endsWith("\"status\":\"UP\"}");
+        String metrics = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/prometheus").out();
+        assertThat(metrics).contains("istio_requests_total{").contains("reporter=\"destination\"")
+                .contains("source_principal=\"spiffe://cluster.local/ns/default/sa/reviews\"");
+    }
+
+    @Test
+    void aRejectedChangeShowsInTheActuatorWithItsPlace() throws Exception {
+        try {
+            write("broken.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: broken, namespace: default}
+                    spec:
+                      hosts: [ratings]
+                      http:
+                      - route: [{destination: {host: ratings}}]
+                        retries: {attempts: -3}
+                    """);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ratings.getBean(Mesh.class).config().lastRejection()
+                    .isPresent());
+            String report = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/mesh").out();
+            assertThat(report).contains("\"file\":\"" + configDir.resolve("broken.yaml"))
+                    .contains("\"line\":8").contains("attempts");
+            String health = curl("-s", "http://127.0.0.1:" + managementPort(ratings) + "/actuator/health/mesh")
+                    .out();
+            assertThat(health).as("a rejected change keeps the last good config: still UP")
+                    .contains("\"status\":\"UP\"").contains("lastRejection");
+        } finally {
+            Files.deleteIfExists(configDir.resolve("broken.yaml"));
+        }
     }
 
     /** The serial number of the certificate the server presents to a new connection (trusting anything). */
