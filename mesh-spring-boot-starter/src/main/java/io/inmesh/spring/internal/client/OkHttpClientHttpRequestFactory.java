@@ -1,5 +1,6 @@
 package io.inmesh.spring.internal.client;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -85,6 +86,7 @@ public final class OkHttpClientHttpRequestFactory implements ClientHttpRequestFa
     private static final class OkHttpResponse implements ClientHttpResponse {
         private final Response response;
         private HttpHeaders headers;
+        private InputStream body;
 
         OkHttpResponse(Response response) {
             this.response = response;
@@ -112,12 +114,33 @@ public final class OkHttpClientHttpRequestFactory implements ClientHttpRequestFa
 
         @Override
         public InputStream getBody() {
-            return response.body().byteStream();
+            InputStream in = body;
+            if (in == null) {
+                in = new ZeroLengthReads(response.body().byteStream());
+                body = in;
+            }
+            return in;
         }
 
         @Override
         public void close() {
             response.close();
+        }
+    }
+
+    /**
+     * Okio's input stream blocks for data on a read of zero bytes; {@link InputStream}'s contract (which
+     * {@code InputStream.readNBytes} relies on once it has what it asked for) is to return 0 at once.
+     */
+    private static final class ZeroLengthReads extends FilterInputStream {
+        ZeroLengthReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            return len == 0 ? 0 : in.read(b, off, len);
         }
     }
 }
