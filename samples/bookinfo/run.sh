@@ -1,18 +1,123 @@
 #!/usr/bin/env bash
-# The bookinfo demo. Its services arrive with the Spring Boot starter issue; until then this script builds the
-# CLI, validates the demo's Istio YAML with it and shows how two requests to reviews are routed.
+# Istio's Bookinfo on InMesh: six Spring Boot services, one JVM each, on 127.0.0.1, calling each other over mutual
+# TLS (built-in CA), with the mesh configuration read from $MESH_CONFIG_DIR (default samples/bookinfo/mesh, Istio's
+# own YAML) and watched: edit it and traffic follows within a second. Shows a live view of the traffic until Ctrl-C,
+# then stops everything it started.
+#
+#   samples/bookinfo/run.sh
+#
+# Environment:
+#   MESH_CONFIG_DIR     the mesh configuration directory (default: samples/bookinfo/mesh)
+#   BOOKINFO_STATE_DIR  where the CA, the logs and the pids go (default: samples/bookinfo/target/run)
+#   BOOKINFO_VIEW       off: no live view, just keep the services running until interrupted
+#   BOOKINFO_RATE       requests per second of the live view (default 10); BOOKINFO_USER sends them as that user
+#   BOOKINFO_SKIP_BUILD 1: use samples/bookinfo/target/bookinfo.jar as it is
+#   BOOKINFO_ACCESS_LOG text or json: each service logs every request it serves (logs in $BOOKINFO_STATE_DIR/logs)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
-if [ ! -f mesh-cli/target/mesh.jar ]; then
-  mvn -B -ntp -q -DskipTests install
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jar="$here/target/bookinfo.jar"
+config="${MESH_CONFIG_DIR:-$here/mesh}"
+state="${BOOKINFO_STATE_DIR:-$here/target/run}"
+mkdir -p "$state/logs"
+config="$(cd "$config" && pwd)"
+state="$(cd "$state" && pwd)"
+
+# name version port
+services=(
+  "productpage v1 9080"
+  "details v1 9081"
+  "ratings v1 9082"
+  "reviews v1 9083"
+  "reviews v2 9084"
+  "reviews v3 9085"
+)
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+for s in "${services[@]}"; do
+  set -- $s
+  for p in "$3" "$(($3 + 1000))"; do
+    if port_in_use "$p"; then
+      echo "bookinfo: port $p on 127.0.0.1 is in use (is the demo already running?); stop what uses it first" >&2
+      exit 1
+    fi
+  done
+done
+
+if [ "${BOOKINFO_SKIP_BUILD:-0}" != "1" ]; then
+  echo "bookinfo: building (mvn package -pl samples/bookinfo -am) ..."
+  (cd "$root" && mvn -B -ntp -q -DskipTests package -pl samples/bookinfo -am)
 fi
-echo "bookinfo: the services are not built yet; validating samples/bookinfo/config with 'mesh validate':"
-java -jar mesh-cli/target/mesh.jar validate samples/bookinfo/config
-echo
-echo "bookinfo: a request from jason ('mesh explain'):"
-java -jar mesh-cli/target/mesh.jar explain --config samples/bookinfo/config -H 'end-user: jason' \
-  GET http://reviews:9080/reviews/1
-echo
-echo "bookinfo: an anonymous request:"
-java -jar mesh-cli/target/mesh.jar explain --config samples/bookinfo/config GET http://reviews:9080/reviews/1
+if [ ! -f "$jar" ]; then
+  echo "bookinfo: $jar is missing; build it with: mvn -DskipTests package -pl samples/bookinfo -am" >&2
+  exit 1
+fi
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  if [ "${#pids[@]}" -gt 0 ]; then
+    echo
+    echo "bookinfo: stopping ${#pids[@]} services ..."
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -f "$state/pids"
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+java_opts="${BOOKINFO_JAVA_OPTS:--Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k}"
+: > "$state/pids"
+for s in "${services[@]}"; do
+  set -- $s
+  name="$1"; version="$2"; port="$3"
+  log="$state/logs/$name-$version.log"
+  # shellcheck disable=SC2086
+  MESH_CONFIG_DIR="$config" BOOKINFO_CA_DIR="$state/ca" BOOKINFO_ACCESS_LOG="${BOOKINFO_ACCESS_LOG:-off}" \
+    java $java_opts -jar "$jar" "$name" "$version" >"$log" 2>&1 &
+  pids+=("$!")
+  echo "$! $name $version $port" >> "$state/pids"
+done
+echo "bookinfo: started ${#pids[@]} services (mesh config: $config, logs: $state/logs); waiting until they are up ..."
+
+deadline=$((SECONDS + ${BOOKINFO_START_TIMEOUT:-180}))
+for s in "${services[@]}"; do
+  set -- $s
+  name="$1"; version="$2"; port="$3"
+  until curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1000))/actuator/health"; do
+    i=0
+    for p in "${pids[@]}"; do
+      if ! kill -0 "$p" 2>/dev/null; then
+        read -r _ dead_name dead_version _ < <(sed -n "$((i + 1))p" "$state/pids")
+        echo "bookinfo: $dead_name $dead_version exited; the end of its log ($state/logs/$dead_name-$dead_version.log):" >&2
+        tail -n 30 "$state/logs/$dead_name-$dead_version.log" >&2
+        exit 1
+      fi
+      i=$((i + 1))
+    done
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "bookinfo: $name $version did not come up in time; see $state/logs/$name-$version.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+done
+
+cat <<INFO
+bookinfo: ready
+  product page     http://127.0.0.1:9080/productpage   (JSON: curl -H 'Accept: application/json' ...)
+  sign in as jason http://127.0.0.1:9080/login?u=jason  (or send the header end-user: jason)
+  actuators        http://127.0.0.1:10080/actuator/mesh  (each service's port + 1000: /actuator/mesh, health, prometheus)
+  mesh config      $config   (edit it: traffic follows; walkthrough in samples/bookinfo/README.md)
+INFO
+
+if [ "${BOOKINFO_VIEW:-on}" = "off" ]; then
+  wait "${pids[0]}"
+else
+  java -Xmx64m -XX:TieredStopAtLevel=1 -jar "$jar" view
+fi

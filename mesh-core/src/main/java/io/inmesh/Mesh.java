@@ -157,6 +157,14 @@ public final class Mesh implements AutoCloseable {
         return tls;
     }
 
+    /**
+     * The destinations this workload has sent requests to and still routes to, with their endpoints, requests in flight
+     * and outlier ejections; for diagnostics.
+     */
+    public java.util.List<io.inmesh.traffic.DestinationStatus> destinations() {
+        return traffic.destinations();
+    }
+
     /** The traffic plane, for adapters (an {@code internal} type). */
     public TrafficPlane traffic() {
         return traffic;

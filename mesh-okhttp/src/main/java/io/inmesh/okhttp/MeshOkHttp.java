@@ -72,6 +72,19 @@ public final class MeshOkHttp {
         return builder;
     }
 
+    /**
+     * Whether {@code client}'s calls go through a mesh: true when it was made by {@link #newClient} or
+     * {@link #configure} (or derived from such a client with {@code newBuilder()}), false for a plain client.
+     */
+    public static boolean routesThroughMesh(OkHttpClient client) {
+        for (okhttp3.Interceptor interceptor : client.interceptors()) {
+            if (interceptor instanceof MeshInterceptor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The client mirrored copies go through, built on first use. */
     private static final class MirrorClient {
         private final Mirrors mirrors;

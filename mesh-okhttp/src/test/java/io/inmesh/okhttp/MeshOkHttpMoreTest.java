@@ -32,6 +32,20 @@ import org.junit.jupiter.api.Test;
 class MeshOkHttpMoreTest extends MeshTestSupport {
 
     @Test
+    void routesThroughMeshTellsMeshClientsFromPlainOnes() throws Exception {
+        Mesh mesh = mesh();
+        OkHttpClient meshClient = MeshOkHttp.newClient(mesh);
+        assertThat(MeshOkHttp.routesThroughMesh(meshClient)).isTrue();
+        assertThat(MeshOkHttp.routesThroughMesh(meshClient.newBuilder().readTimeout(Duration.ofSeconds(3)).build()))
+                .as("derived with newBuilder()").isTrue();
+        assertThat(MeshOkHttp.routesThroughMesh(MeshOkHttp.configure(new OkHttpClient.Builder(), mesh).build()))
+                .isTrue();
+        assertThat(MeshOkHttp.routesThroughMesh(new OkHttpClient())).isFalse();
+        assertThat(MeshOkHttp.routesThroughMesh(new OkHttpClient.Builder()
+                .addInterceptor(chain -> chain.proceed(chain.request())).build())).isFalse();
+    }
+
+    @Test
     void asynchronousCallsAreRoutedAndRetriedLikeSynchronousOnes() throws Exception {
         try (Backends b = new Backends("v1", "v2")) {
             b.get("v1").answer = r -> new MockResponse.Builder().code(503).build();

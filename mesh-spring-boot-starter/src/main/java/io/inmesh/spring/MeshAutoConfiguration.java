@@ -2,15 +2,22 @@ package io.inmesh.spring;
 
 import io.inmesh.Mesh;
 import io.inmesh.okhttp.MeshOkHttp;
+import io.inmesh.security.CertificateSource;
+import io.inmesh.spring.internal.DeclaredWorkload;
+import io.inmesh.spring.internal.MeshCertificates;
 import io.inmesh.spring.internal.MeshExtras;
 import io.inmesh.spring.internal.MeshFactory;
+import io.inmesh.spring.internal.MeshServerTls;
+import io.inmesh.spring.internal.MeshSslBundle;
 import io.inmesh.telemetry.MeshTelemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.servlet.DispatcherType;
 import okhttp3.OkHttpClient;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -48,13 +56,61 @@ public class MeshAutoConfiguration {
                 properties.metrics().enabled() ? meterRegistry.getIfUnique() : null);
     }
 
-    /** The mesh: workload from {@code mesh.namespace}, {@code mesh.service-account}, {@code mesh.labels}; config watched. */
+    /**
+     * The mesh: the workload from {@link MeshService @MeshService} and {@code mesh.namespace},
+     * {@code mesh.service-account}, {@code mesh.labels}; the configuration watched; mutual TLS with the certificates
+     * of {@code mesh.certificates.*}.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, Environment environment,
-                     ObjectProvider<MeshExtras> extras) {
-        return MeshFactory.mesh(properties, telemetry, environment.getProperty("spring.application.name"),
-                extras.getIfUnique());
+                     ListableBeanFactory beans, ObjectProvider<MeshExtras> extras,
+                     ObjectProvider<CertificateSource> certificates) {
+        MeshExtras e = extras.getIfUnique();
+        return MeshFactory.mesh(properties, telemetry, MeshFactory.effectiveWorkload(properties,
+                        environment.getProperty("spring.application.name"), DeclaredWorkload.find(beans, environment),
+                        e), e, certificates.getIfUnique());
+    }
+
+    /**
+     * The workload certificate for mutual TLS, when {@code mesh.certificates.source} is built-in-ca or pem-files:
+     * issued for the workload's SPIFFE identity by the built-in CA, or read from PEM files; renewed or reloaded as they
+     * change.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @Conditional(MeshCertificates.Configured.class)
+    public CertificateSource meshCertificateSource(MeshProperties properties, Environment environment,
+                                                   ListableBeanFactory beans, ObjectProvider<MeshExtras> extras) {
+        return MeshCertificates.open(properties, MeshFactory.effectiveWorkload(properties,
+                environment.getProperty("spring.application.name"), DeclaredWorkload.find(beans, environment),
+                extras.getIfUnique()));
+    }
+
+    /**
+     * The mesh's TLS material as the SSL bundle {@code mesh} (updated on rotation), for the web server and for anything
+     * else of the application's that takes an SSL bundle.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnBean(CertificateSource.class)
+    @ConditionalOnMissingBean(MeshSslBundle.class)
+    MeshSslBundle meshSslBundle(Mesh mesh, CertificateSource certificates) {
+        return new MeshSslBundle(mesh, certificates);
+    }
+
+    /**
+     * server.port serves the mesh's TLS ({@code mesh.server.tls}, on by default, when the mesh has certificates and
+     * {@code server.ssl} is not configured).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication
+    @ConditionalOnClass(name = "org.springframework.boot.web.server.WebServerFactoryCustomizer")
+    @ConditionalOnBooleanProperty(name = "mesh.server.tls", matchIfMissing = true)
+    static class ServerTlsConfiguration {
+        @Bean(destroyMethod = "close")
+        MeshServerTls meshServerTls(Mesh mesh, ObjectProvider<org.springframework.boot.ssl.SslBundles> bundles) {
+            return new MeshServerTls(mesh, bundles.getIfAvailable());
+        }
     }
 
     /**
@@ -76,9 +132,9 @@ public class MeshAutoConfiguration {
         @ConditionalOnMissingBean({MeshExtras.class, Mesh.class})
         MeshExtras meshKubernetesExtras(MeshProperties properties,
                                         io.fabric8.kubernetes.client.KubernetesClient client,
-                                        Environment environment) {
+                                        Environment environment, ListableBeanFactory beans) {
             return io.inmesh.spring.internal.KubernetesExtras.create(properties, client,
-                    environment.getProperty("spring.application.name"));
+                    environment.getProperty("spring.application.name"), DeclaredWorkload.find(beans, environment));
         }
     }
 

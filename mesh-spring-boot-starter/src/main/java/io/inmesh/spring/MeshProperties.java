@@ -3,6 +3,7 @@ package io.inmesh.spring;
 import io.inmesh.telemetry.AccessLogFormat;
 import io.inmesh.telemetry.Propagation;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -16,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *   namespace: shop
  *   service-account: frontend
  *   labels: {app: frontend, version: v1}
+ *   trust-domain: cluster.local
+ *   certificates:                       # mutual TLS between workloads
+ *     source: built-in-ca               # or pem-files (cert-manager, SPIRE, Istio-mounted secrets)
+ *     ca-directory: /var/run/inmesh/ca  # the built-in CA's key and root, created when empty
  *   config:
  *     locations: [/etc/inmesh]          # files, directories or mounted ConfigMaps, watched
  *   tracing:
@@ -34,11 +39,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled        the kill switch: false leaves the application as if the starter were absent (no mesh, no
  *                       filter, no client)
- * @param namespace      the workload's namespace (Kubernetes namespace); default by default
- * @param serviceAccount the workload's service account, part of its SPIFFE identity; default by default
+ * @param namespace      the workload's namespace (Kubernetes namespace); by default @MeshService's namespace, else
+ *                       default
+ * @param serviceAccount the workload's service account, part of its SPIFFE identity; by default @MeshService's
+ *                       service account or name, else default
  * @param labels         the workload's labels, as a pod's (app, version); route matches on
- *                       sourceLabels, policy selectors and Istio's metric labels read them. Without an
- *                       app label, spring.application.name is used when set
+ *                       sourceLabels, policy selectors and Istio's metric labels read them. They are added to
+ *                       @MeshService's app and version labels; without an app label, spring.application.name is used
+ *                       when set
+ * @param trustDomain    the trust domain of the mesh's SPIFFE identities (spiffe://TRUST-DOMAIN/ns/NS/sa/SA);
+ *                       cluster.local, as Istio's default
+ * @param certificates   where the workload certificate for mutual TLS comes from; none by default (no mTLS: calls
+ *                       that need it fail closed)
+ * @param server         how the application's web server takes part in the mesh
  * @param config         where the Istio YAML comes from
  * @param tracing        spans and trace-context propagation
  * @param accessLog      the access log (logger io.inmesh.accesslog)
@@ -54,9 +67,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("mesh")
 public record MeshProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("default") String namespace,
-        @DefaultValue("default") String serviceAccount,
+        String namespace,
+        String serviceAccount,
         Map<String, String> labels,
+        @DefaultValue("cluster.local") String trustDomain,
+        @DefaultValue Certificates certificates,
+        @DefaultValue Server server,
         @DefaultValue Config config,
         @DefaultValue Tracing tracing,
         @DefaultValue AccessLog accessLog,
@@ -65,15 +81,83 @@ public record MeshProperties(
         @DefaultValue("false") boolean trustForwardedHeaders) {
 
     public MeshProperties {
-        if (namespace == null || namespace.isBlank()) {
+        if (namespace != null && namespace.isBlank()) {
             throw new IllegalArgumentException("mesh.namespace must not be blank (the workload's namespace;"
                     + " leave it unset for \"default\")");
         }
-        if (serviceAccount == null || serviceAccount.isBlank()) {
+        if (serviceAccount != null && serviceAccount.isBlank()) {
             throw new IllegalArgumentException("mesh.service-account must not be blank (leave it unset for"
-                    + " \"default\")");
+                    + " @MeshService's name, or \"default\")");
+        }
+        if (trustDomain == null || trustDomain.isBlank()) {
+            throw new IllegalArgumentException("mesh.trust-domain must not be blank (leave it unset for"
+                    + " cluster.local)");
         }
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /**
+     * The workload certificate and trust bundle for mutual TLS between workloads.
+     *
+     * @param source       none (no mTLS), built-in-ca (certificates issued in process by the CA kept in
+     *                     ca-directory, renewed at half their lifetime) or pem-files (cert-chain.pem, key.pem and
+     *                     root-cert.pem in directory, written by cert-manager, a SPIRE helper or an Istio-mounted
+     *                     secret; watched, and a bad replacement keeps the last good material)
+     * @param caDirectory  built-in-ca: the directory of the CA (root-cert.pem and root-key.pem as mesh ca init
+     *                     writes them, or Istio's cacerts layout); a new root CA is created there when it holds
+     *                     none. Every workload of one mesh uses the same CA
+     * @param ttl          built-in-ca: the lifetime of a workload certificate; 24 hours, as Istio's
+     * @param directory    pem-files: the directory holding the files
+     * @param certChainFile pem-files: the certificate chain's file name, leaf first (tls.crt for a Kubernetes TLS
+     *                     secret)
+     * @param keyFile      pem-files: the private key's file name (tls.key for a Kubernetes TLS secret)
+     * @param rootCertFile pem-files: the trust bundle's file name (ca.crt for a Kubernetes TLS secret)
+     */
+    public record Certificates(@DefaultValue("none") CertificateSourceKind source, Path caDirectory,
+                               @DefaultValue("24h") Duration ttl, Path directory,
+                               @DefaultValue("cert-chain.pem") String certChainFile,
+                               @DefaultValue("key.pem") String keyFile,
+                               @DefaultValue("root-cert.pem") String rootCertFile) {
+        public Certificates {
+            if (source == CertificateSourceKind.BUILT_IN_CA && caDirectory == null) {
+                throw new IllegalArgumentException("mesh.certificates.ca-directory is required with"
+                        + " mesh.certificates.source=built-in-ca (the directory of the mesh's CA, shared by its"
+                        + " workloads; created when empty)");
+            }
+            if (source == CertificateSourceKind.PEM_FILES && directory == null) {
+                throw new IllegalArgumentException("mesh.certificates.directory is required with"
+                        + " mesh.certificates.source=pem-files (the directory holding " + certChainFile + ", "
+                        + keyFile + " and " + rootCertFile + ")");
+            }
+            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("mesh.certificates.ttl: " + ttl + " (expected: a positive"
+                        + " duration such as 24h)");
+            }
+        }
+    }
+
+    /** Where the workload certificate comes from. */
+    public enum CertificateSourceKind {
+        /** No workload certificate: no mutual TLS. */
+        NONE,
+        /** Issued in process by the built-in CA in {@code mesh.certificates.ca-directory}. */
+        BUILT_IN_CA,
+        /** PEM files in {@code mesh.certificates.directory}, watched. */
+        PEM_FILES
+    }
+
+    /**
+     * The application's web server in the mesh.
+     *
+     * @param tls whether server.port serves the mesh's TLS (the workload certificate; a client certificate is
+     *            requested and, when given, verified against the mesh's trust bundle and its SPIFFE ID handed to
+     *            authorization) when the mesh has certificates and server.ssl is not configured. PeerAuthentication
+     *            decides per request: STRICT refuses a request without a verified client certificate (403), PERMISSIVE
+     *            lets it through without an identity. On Reactor Netty the port also takes plaintext HTTP (TLS is
+     *            detected per connection, as Istio's sidecar does); Tomcat and Jetty take TLS only, or plaintext only
+     *            when the port's mode at start-up is DISABLE
+     */
+    public record Server(@DefaultValue("true") boolean tls) {
     }
 
     /**

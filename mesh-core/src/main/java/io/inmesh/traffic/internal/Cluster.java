@@ -148,6 +148,17 @@ public final class Cluster {
         return outlier.isEjected(s.health());
     }
 
+    /** The cluster's endpoints as last seen, with requests in flight and ejection. */
+    public io.inmesh.traffic.DestinationStatus status() {
+        List<io.inmesh.traffic.DestinationStatus.EndpointStatus> endpoints = new ArrayList<>();
+        for (EndpointState s : members.all()) {
+            Endpoint e = s.endpoint();
+            endpoints.add(new io.inmesh.traffic.DestinationStatus.EndpointStatus(e.address(), e.port(), e.labels(),
+                    s.activeRequests(), isEjected(s)));
+        }
+        return new io.inmesh.traffic.DestinationStatus(host, subset, port, endpoints);
+    }
+
     @Override
     public String toString() {
         return "Cluster{" + host + (subset == null ? "" : "/" + subset) + ":" + port + " " + policy + "}";

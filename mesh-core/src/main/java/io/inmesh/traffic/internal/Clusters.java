@@ -75,6 +75,15 @@ public final class Clusters {
         });
     }
 
+    /** The status of every cluster held, by host, subset and port. */
+    public java.util.List<io.inmesh.traffic.DestinationStatus> status() {
+        return clusters.values().stream().map(Cluster::status)
+                .sorted(java.util.Comparator.comparing(io.inmesh.traffic.DestinationStatus::host)
+                        .thenComparing(d -> d.subset() == null ? "" : d.subset())
+                        .thenComparingInt(io.inmesh.traffic.DestinationStatus::port))
+                .toList();
+    }
+
     /** Number of clusters held. */
     public int size() {
         return clusters.size();

@@ -64,6 +64,11 @@ public final class TrafficPlane {
         return clusters.size();
     }
 
+    /** The destinations with runtime state: endpoints, requests in flight, ejections. */
+    public java.util.List<io.inmesh.traffic.DestinationStatus> destinations() {
+        return clusters.status();
+    }
+
     /** The current state; null before the first snapshot. */
     public State state() {
         return state;

@@ -167,4 +167,59 @@ class TrafficPlaneTest {
         assertThat(t.address).isEqualTo("10.1.0.7");
         t.release();
     }
+
+    @Test
+    void destinationsShowEndpointsRequestsInFlightAndEjections() {
+        TrafficPlane plane = plane(snapshot("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: ratings}
+                spec:
+                  hosts: [ratings]
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http}]
+                  endpoints:
+                  - {address: 10.0.0.1, labels: {version: v1}}
+                  - {address: 10.0.0.2, labels: {version: v1}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: ratings}
+                spec:
+                  host: ratings
+                  trafficPolicy:
+                    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 30s,
+                                       maxEjectionPercent: 50}
+                """));
+        assertThat(plane.destinations()).as("nothing called yet").isEmpty();
+        MeshCall.Try failed = null;
+        for (int i = 0; i < 4 && failed == null; i++) {
+            MeshCall call = plane.start(SimpleRequest.of("GET", "http://ratings:9080/"));
+            MeshCall.Try t = call.nextTry();
+            if (t.address.equals("10.0.0.2")) {
+                call.onResponse(t, 503, -1, false, false);
+                failed = t;
+            } else {
+                call.onResponse(t, 200, -1, false, true);
+            }
+            t.release();
+        }
+        assertThat(failed).as("a try reached 10.0.0.2").isNotNull();
+        MeshCall inFlight = plane.start(SimpleRequest.of("GET", "http://ratings:9080/"));
+        MeshCall.Try open = inFlight.nextTry();
+        assertThat(open.address).as("the other one is ejected").isEqualTo("10.0.0.1");
+
+        assertThat(plane.destinations()).singleElement().satisfies(d -> {
+            assertThat(d.host()).isEqualTo("ratings.default.svc.cluster.local");
+            assertThat(d.subset()).isNull();
+            assertThat(d.port()).isEqualTo(9080);
+            assertThat(d.ejectedCount()).isEqualTo(1);
+            assertThat(d.endpoints()).extracting(e -> e.address() + " active=" + e.activeRequests() + " ejected="
+                    + e.ejected()).containsExactly("10.0.0.1 active=1 ejected=false",
+                    "10.0.0.2 active=0 ejected=true");
+            assertThat(d.endpoints().get(0).labels()).containsEntry("version", "v1");
+        });
+        inFlight.onResponse(open, 200, -1, false, true);
+        open.release();
+    }
 }

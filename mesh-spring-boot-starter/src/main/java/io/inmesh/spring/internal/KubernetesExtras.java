@@ -8,9 +8,7 @@ import io.inmesh.kubernetes.KubernetesEndpointRegistry;
 import io.inmesh.kubernetes.PodIdentity;
 import io.inmesh.spring.MeshProperties;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** The Kubernetes module's contribution to the mesh, from {@code mesh.kubernetes.*}. */
 public final class KubernetesExtras {
@@ -22,20 +20,18 @@ public final class KubernetesExtras {
      *
      * @throws IllegalStateException naming the property when the settings say nothing to watch, or the API refuses
      */
-    public static MeshExtras create(MeshProperties properties, KubernetesClient client, String applicationName) {
+    public static MeshExtras create(MeshProperties properties, KubernetesClient client, String applicationName,
+                                    DeclaredWorkload declared) {
         MeshProperties.Kubernetes k = properties.kubernetes();
         Workload workload = null;
         if (k.podIdentity()) {
             Workload pod = PodIdentity.detect();
-            Map<String, String> labels = new LinkedHashMap<>(pod.labels());
-            labels.putAll(properties.labels());
-            if (!labels.containsKey("app") && applicationName != null && !applicationName.isBlank()) {
-                labels.put("app", applicationName);
-            }
-            workload = new Workload(pod.namespace(), pod.serviceAccount(), labels);
+            workload = new Workload(pod.namespace(), pod.serviceAccount(),
+                    MeshFactory.labels(pod.labels(), properties, applicationName, declared));
         }
         String namespace = k.namespace() != null ? k.namespace()
-                : workload != null ? workload.namespace() : properties.namespace();
+                : workload != null ? workload.namespace()
+                : MeshFactory.workload(properties, applicationName, declared).namespace();
         if (k.configMaps().isEmpty() && k.configMapSelector() == null && !k.endpoints() && !k.podIdentity()) {
             throw new IllegalStateException("mesh.kubernetes.enabled is true but nothing is asked of the API: set"
                     + " mesh.kubernetes.config-maps, mesh.kubernetes.config-map-selector, mesh.kubernetes.endpoints"

@@ -5,6 +5,7 @@ import io.inmesh.Workload;
 import io.inmesh.config.InvalidConfigException;
 import io.inmesh.config.source.ConfigSource;
 import io.inmesh.config.source.ConfigSources;
+import io.inmesh.security.CertificateSource;
 import io.inmesh.spring.MeshProperties;
 import io.inmesh.telemetry.MeshTelemetry;
 import io.inmesh.telemetry.Propagation;
@@ -46,32 +47,64 @@ public final class MeshFactory {
         return b.build();
     }
 
-    /** The workload: {@code mesh.labels}, with {@code app} from the application's name when the labels lack one. */
-    public static Workload workload(MeshProperties properties, String applicationName) {
-        Map<String, String> labels = new LinkedHashMap<>(properties.labels());
-        if (!labels.containsKey("app") && applicationName != null && !applicationName.isBlank()) {
-            labels.put("app", applicationName);
-        }
-        return new Workload(properties.namespace(), properties.serviceAccount(), labels);
+    /**
+     * The workload: namespace and service account from {@code mesh.*}, else {@code @MeshService}, else
+     * {@code default}; labels {@code @MeshService}'s app and version, then {@code mesh.labels} on top, with
+     * {@code app} from the application's name when neither gives one.
+     */
+    public static Workload workload(MeshProperties properties, String applicationName, DeclaredWorkload declared) {
+        String namespace = properties.namespace() != null ? properties.namespace()
+                : declared.namespace() != null ? declared.namespace() : "default";
+        String serviceAccount = properties.serviceAccount() != null ? properties.serviceAccount()
+                : declared.serviceAccount() != null ? declared.serviceAccount()
+                : declared.name() != null ? declared.name() : "default";
+        return new Workload(namespace, serviceAccount, labels(Map.of(), properties, applicationName, declared));
     }
 
     /**
-     * The mesh, its configuration read from {@code mesh.config.locations} (watched) or empty when none is given.
+     * A workload's labels: {@code @MeshService}'s app and version, then {@code base} (a pod's labels), then
+     * {@code mesh.labels}; {@code app} from the application's name when none of them gives one.
+     */
+    public static Map<String, String> labels(Map<String, String> base, MeshProperties properties,
+                                             String applicationName, DeclaredWorkload declared) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (declared.name() != null) {
+            labels.put("app", declared.name());
+        }
+        if (declared.version() != null) {
+            labels.put("version", declared.version());
+        }
+        labels.putAll(base);
+        labels.putAll(properties.labels());
+        if (!labels.containsKey("app") && applicationName != null && !applicationName.isBlank()) {
+            labels.put("app", applicationName);
+        }
+        return labels;
+    }
+
+    /** The workload the mesh runs as: the pod's when an integration found one, else {@link #workload}. */
+    public static Workload effectiveWorkload(MeshProperties properties, String applicationName,
+                                             DeclaredWorkload declared, MeshExtras extras) {
+        return extras != null && extras.workload() != null ? extras.workload()
+                : workload(properties, applicationName, declared);
+    }
+
+    /**
+     * The mesh, its configuration read from {@code mesh.config.locations} and the sources of {@code extras}
+     * (watched), or empty when there are none; with mutual TLS when {@code certificates} is not null.
      *
      * @throws IllegalStateException naming the property when a location does not exist or the configuration has
      *                               errors (the message lists them, file:line:column)
      */
-    public static Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, String applicationName) {
-        return mesh(properties, telemetry, applicationName, null);
-    }
-
-    /** As {@link #mesh(MeshProperties, MeshTelemetry, String)}, with what an integration adds ({@code extras}). */
-    public static Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, String applicationName,
-                            MeshExtras extras) {
+    public static Mesh mesh(MeshProperties properties, MeshTelemetry telemetry, Workload workload,
+                            MeshExtras extras, CertificateSource certificates) {
         Mesh.Builder b = Mesh.builder()
-                .workload(extras != null && extras.workload() != null ? extras.workload()
-                        : workload(properties, applicationName))
+                .workload(workload)
+                .trustDomain(properties.trustDomain())
                 .telemetry(telemetry);
+        if (certificates != null) {
+            b.certificates(certificates);
+        }
         if (extras != null && extras.registry() != null) {
             b.endpointRegistry(extras.registry());
         }

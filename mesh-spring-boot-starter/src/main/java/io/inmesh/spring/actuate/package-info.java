@@ -1,0 +1,2 @@
+/** Spring Boot Actuator support: the {@code mesh} endpoint and health indicator. */
+package io.inmesh.spring.actuate;
