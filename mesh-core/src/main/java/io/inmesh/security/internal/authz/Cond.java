@@ -27,6 +27,16 @@ abstract class Cond {
      */
     abstract boolean test(InboundRequest r, RequestIdentity id, String path);
 
+    /**
+     * A rough relative cost of {@link #test}, so that {@link #allOf} tries cheap conditions first: an int or enum
+     * comparison is 1, a short string 2, a long string or a JWT claim 3, a case-insensitive host 4, a header lookup
+     * (which may join repeated values) 5. The conditions are pure, so their order changes the time a decision takes,
+     * never the decision.
+     */
+    int cost() {
+        return 3;
+    }
+
     static final Cond ALWAYS = new Cond() {
         @Override
         boolean test(InboundRequest r, RequestIdentity id, String path) {
@@ -59,6 +69,11 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return c.cost();
+            }
+
+            @Override
             public String toString() {
                 return "not(" + c + ")";
             }
@@ -73,6 +88,7 @@ abstract class Cond {
             return conds.get(0);
         }
         Cond[] all = conds.toArray(new Cond[0]);
+        int cost = conds.stream().mapToInt(Cond::cost).sum();
         return new Cond() {
             @Override
             boolean test(InboundRequest r, RequestIdentity id, String path) {
@@ -85,12 +101,18 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return cost;
+            }
+
+            @Override
             public String toString() {
                 return "anyOf" + List.of(all);
             }
         };
     }
 
+    /** All of {@code conds}, tried cheapest first ({@link #cost}; ties keep their order); false at the first miss. */
     static Cond allOf(List<Cond> conds) {
         if (conds.isEmpty()) {
             return ALWAYS;
@@ -98,7 +120,10 @@ abstract class Cond {
         if (conds.size() == 1) {
             return conds.get(0);
         }
-        Cond[] all = conds.toArray(new Cond[0]);
+        Cond[] written = conds.toArray(new Cond[0]);
+        Cond[] all = written.clone();
+        java.util.Arrays.sort(all, java.util.Comparator.comparingInt(Cond::cost)); // stable
+        int cost = conds.stream().mapToInt(Cond::cost).sum();
         return new Cond() {
             @Override
             boolean test(InboundRequest r, RequestIdentity id, String path) {
@@ -111,8 +136,13 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return cost;
+            }
+
+            @Override
             public String toString() {
-                return "allOf" + List.of(all);
+                return "allOf" + List.of(written);
             }
         };
     }
@@ -368,6 +398,11 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return 2;
+            }
+
+            @Override
             public String toString() {
                 return which.name().toLowerCase(Locale.ROOT) + ".ip " + cidr;
             }
@@ -403,6 +438,11 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return 4;
+            }
+
+            @Override
             public String toString() {
                 return "host " + v;
             }
@@ -435,6 +475,11 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return 1;
+            }
+
+            @Override
             public String toString() {
                 return "port " + port;
             }
@@ -448,6 +493,11 @@ abstract class Cond {
             @Override
             boolean test(InboundRequest r, RequestIdentity id, String path) {
                 return m.matches(r.method());
+            }
+
+            @Override
+            int cost() {
+                return 1;
             }
 
             @Override
@@ -468,6 +518,11 @@ abstract class Cond {
                 }
 
                 @Override
+                int cost() {
+                    return 4;
+                }
+
+                @Override
                 public String toString() {
                     return "path " + v;
                 }
@@ -478,6 +533,11 @@ abstract class Cond {
             @Override
             boolean test(InboundRequest r, RequestIdentity id, String path) {
                 return m.matches(path);
+            }
+
+            @Override
+            int cost() {
+                return 2;
             }
 
             @Override
@@ -523,6 +583,11 @@ abstract class Cond {
             }
 
             @Override
+            int cost() {
+                return 5;
+            }
+
+            @Override
             public String toString() {
                 return "header " + lowerCaseName + " " + v;
             }
@@ -536,6 +601,11 @@ abstract class Cond {
             @Override
             boolean test(InboundRequest r, RequestIdentity id, String path) {
                 return m.matches(r.sni());
+            }
+
+            @Override
+            int cost() {
+                return 2;
             }
 
             @Override

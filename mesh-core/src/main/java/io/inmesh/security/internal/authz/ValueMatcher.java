@@ -16,11 +16,17 @@ final class ValueMatcher {
     private final Kind kind;
     private final String value;
     private final boolean ignoreCase;
+    /** {@code value} up to its first {@code /}, and from there: how a principal splits into trust domain and path. */
+    private final String head;
+    private final String tail;
 
     private ValueMatcher(Kind kind, String value, boolean ignoreCase) {
         this.kind = kind;
         this.value = value;
         this.ignoreCase = ignoreCase;
+        int slash = value.indexOf('/');
+        this.head = slash < 0 ? value : value.substring(0, slash);
+        this.tail = slash < 0 ? "" : value.substring(slash);
     }
 
     /**
@@ -83,6 +89,18 @@ final class ValueMatcher {
     boolean matchesConcat(String a, String b) {
         int len = a.length() + b.length();
         int v = value.length();
+        if (!ignoreCase && a.length() == head.length()) {
+            // the value splits where a ends (a trust domain ends at the principal's first '/'): two whole-string
+            // comparisons, which take String's vectorized equals, instead of one region compared char by char
+            switch (kind) {
+                case EXACT:
+                    return len == v && a.equals(head) && b.equals(tail);
+                case PREFIX:
+                    return a.equals(head) && b.startsWith(tail);
+                default:
+                    break;
+            }
+        }
         return switch (kind) {
             case PRESENT -> true;
             case NON_EMPTY -> len > 0;
@@ -100,12 +118,17 @@ final class ValueMatcher {
         if (from < 0 || from + count > s.length() || vFrom + count > value.length()) {
             return false;
         }
+        boolean whole = vFrom == 0 && count == value.length();
         if (!ignoreCase) {
             // whole-value comparisons take String's vectorized paths; regionMatches compares char by char
-            if (vFrom == 0 && count == value.length()) {
+            if (whole) {
                 return from == 0 && count == s.length() ? s.equals(value) : s.startsWith(value, from);
             }
             return s.regionMatches(from, value, vFrom, count);
+        }
+        // the same case (host names are nearly always lower case) needs no folding
+        if (whole && (from == 0 && count == s.length() ? s.equals(value) : s.startsWith(value, from))) {
+            return true;
         }
         for (int i = 0; i < count; i++) {
             char a = s.charAt(from + i);
