@@ -62,10 +62,10 @@ else
   jmh_opts=(-prof gc -wi 3 -i 5 -f 1 -w 1s -r 1s)
   # Handshakes warm up longer: the JDK's EC arithmetic is compiled only after a couple of thousand handshakes.
   hs_opts=(-prof gc -wi 3 -i 5 -f 1 -w 10s -r 1s)
-  cfg_opts=(-prof gc -wi 2 -i 3 -f 1 -w 2s -r 2s)
+  cfg_opts=(-prof gc -wi 2 -i 3 -f 1 -w 1s -r 2s)
   load_opts=()
   heap_sizes=(100 1000 10000)
-  reloads=("1000 50 100" "1000 50 1" "10000 50 1000")
+  reloads=("1000 50 100" "10000 50 1000")
 fi
 jmh() {
   local name=$1; shift

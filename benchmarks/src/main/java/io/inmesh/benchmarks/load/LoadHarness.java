@@ -85,9 +85,9 @@ import tools.jackson.databind.json.JsonMapper;
  * precede the repetitions. Figures are medians over repetitions; added latency is the median of the per-repetition
  * differences from {@code plain}.
  *
- * <p>Options ({@code --name=value}): {@code reps} (5), {@code warmup} (requests per variant, 10000), {@code closed}
- * (requests per closed-loop phase, 5000), {@code rates} (250,500,1000,2000), {@code rate-seconds} (2),
- * {@code cpu-rate} (the rate whose CPU per request is reported, 1000), {@code saturation-seconds} (3),
+ * <p>Options ({@code --name=value}): {@code reps} (5), {@code warmup} (requests per variant, 8000), {@code closed}
+ * (requests per closed-loop phase, 4000), {@code rates} (250,500,1000,2000), {@code rate-seconds} (2),
+ * {@code cpu-rate} (the rate whose CPU per request is reported, 1000), {@code saturation-seconds} (2),
  * {@code saturation-threads} (8), {@code variants} (all), {@code out} (benchmarks/target/load.json), {@code keep}
  * (keep the working directory), {@code server-jvm} (extra JVM options for the server JVMs, separated by spaces, e.g.
  * {@code -XX:StartFlightRecording=filename=/tmp/server.jfr} for profiling). Writes the figures as JSON to {@code out} and a table to standard output; progress
@@ -143,10 +143,10 @@ public final class LoadHarness {
                         + java.util.Arrays.toString(rates));
             }
             return new Options(positive("reps", m.getOrDefault("reps", "5")),
-                    positive("warmup", m.getOrDefault("warmup", "10000")),
-                    positive("closed", m.getOrDefault("closed", "5000")), rates,
+                    positive("warmup", m.getOrDefault("warmup", "8000")),
+                    positive("closed", m.getOrDefault("closed", "4000")), rates,
                     positiveDouble("rate-seconds", m.getOrDefault("rate-seconds", "2")), cpuRate,
-                    positiveDouble("saturation-seconds", m.getOrDefault("saturation-seconds", "3")),
+                    positiveDouble("saturation-seconds", m.getOrDefault("saturation-seconds", "2")),
                     positive("saturation-threads", m.getOrDefault("saturation-threads", "8")), variants,
                     Path.of(m.getOrDefault("out", "benchmarks/target/load.json")),
                     Boolean.parseBoolean(m.getOrDefault("keep", "false")),
