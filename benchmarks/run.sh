@@ -65,7 +65,7 @@ else
   cfg_opts=(-prof gc -wi 2 -i 3 -f 1 -w 1s -r 2s)
   load_opts=()
   heap_sizes=(100 1000 10000)
-  reloads=("1000 50 100" "10000 50 1000")
+  reloads=("1000 50 100")
 fi
 jmh() {
   local name=$1; shift

@@ -208,14 +208,14 @@ public final class Report {
 
         b.append("## Latency (closed loop, one kept-alive connection, 1 KiB answers), µs\n\n");
         b.append("| variant | p50 | p90 | p99 | added p50 | added p90 | added p99 | CPU µs/request | throughput req/s |"
-                + " throughput vs plain |\n");
-        b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " throughput vs plain | allocated B/request, client / server |\n");
+        b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         int cpuRate = setup == null ? 1000 : setup.path("cpu_rate").asInt(1000);
         for (String v : VARIANTS) {
             JsonNode n = vs == null ? null : vs.path(v);
             if (n == null || !n.has("closed")) {
                 b.append("| ").append(v).append(" | missing: ").append(n == null ? "no load run"
-                        : n.path("missing").asString("no load run")).append(" | | | | | | | | |\n");
+                        : n.path("missing").asString("no load run")).append(" | | | | | | | | | |\n");
                 continue;
             }
             JsonNode c = n.path("closed");
@@ -225,12 +225,15 @@ public final class Report {
                     .append(f(a.path("p90_us"))).append(" | ").append(f(a.path("p99_us"))).append(" | ")
                     .append(f(n.path("cpu_us_per_request"))).append(" | ").append(f(n.path("saturation_rps")))
                     .append(" | ").append(n.has("saturation_ratio") ? String.format(Locale.ROOT, "%.2fx",
-                            n.path("saturation_ratio").asDouble()) : "-").append(" |\n");
+                            n.path("saturation_ratio").asDouble()) : "-").append(" | ")
+                    .append(f(c.path("client_bytes_per_request"))).append(" / ")
+                    .append(f(c.path("server_bytes_per_request"))).append(" |\n");
         }
         b.append("\nAdded: the variant minus plain in the same repetition, median over repetitions. CPU: user + system"
                 + " time of every process on the path (client JVM, server JVM, each nginx process) per request, open"
                 + " loop at ").append(cpuRate).append(" requests/s; µs per request = vCPU per 1000 requests/s x 1000."
-                + "\n\n");
+                + " Allocated: bytes per request allocated by the client's calling thread and by all threads of the"
+                + " server JVM, closed loop.\n\n");
 
         if (vs != null && setup != null) {
             b.append("## Open loop at fixed rates (latency from the intended send time), µs: p50 / p99 / p99.9\n\n");

@@ -195,7 +195,8 @@ public final class LoadHarness {
 
     /** One phase of one variant in one repetition. */
     record Sample(double p50, double p90, double p99, double p999, double max, double mean, double rps,
-                  long requests, long errors, Map<String, Double> cpuUsPerRequest) {
+                  long requests, long errors, Map<String, Double> cpuUsPerRequest, double clientBytes,
+                  double serverBytes) {
         double cpuTotal() {
             return cpuUsPerRequest.getOrDefault("total", Double.NaN);
         }
@@ -214,6 +215,10 @@ public final class LoadHarness {
             Map<String, Double> cpu = new LinkedHashMap<>();
             cpuUsPerRequest.forEach((k, v) -> cpu.put(k, Stats.round1(v)));
             m.put("cpu_us_per_request", cpu);
+            if (!Double.isNaN(clientBytes)) {
+                m.put("client_bytes_per_request", Math.round(clientBytes));
+                m.put("server_bytes_per_request", Math.round(serverBytes));
+            }
             return m;
         }
     }
@@ -738,9 +743,14 @@ public final class LoadHarness {
         }
     }
 
-    /** {@code n} requests one after another on this thread; with {@code all}, measured. */
+    /**
+     * {@code n} requests one after another on this thread; with {@code all}, measured, with the bytes allocated per
+     * request by this thread (where a synchronous OkHttp call does its work) and by the server JVM's threads.
+     */
     private static Sample closedLoop(Variant v, int n, Map<String, Child> all) throws IOException {
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
+        long serverBefore = all == null ? 0 : Long.parseLong(get(v, "/bench/allocated").trim());
+        long clientBefore = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
         Map<String, Long> before = cpu(all);
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -750,8 +760,17 @@ public final class LoadHarness {
         }
         long took = System.nanoTime() - start;
         Map<String, Long> after = cpu(all);
-        return sample(h, n, 0, took, cpuPerRequest(v, before, after, n));
+        long clientAfter = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+        if (all == null) {
+            return sample(h, n, 0, took, cpuPerRequest(v, before, after, n), Double.NaN, Double.NaN);
+        }
+        long serverAfter = Long.parseLong(get(v, "/bench/allocated").trim());
+        return sample(h, n, 0, took, cpuPerRequest(v, before, after, n), (clientAfter - clientBefore) / (double) n,
+                (serverAfter - serverBefore) / (double) n);
     }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Open loop: request i is due at {@code start + i / rate}; a sender takes it when one is free, and its latency
@@ -790,7 +809,8 @@ public final class LoadHarness {
                     + "/s still running a minute after the schedule ended");
         }
         Map<String, Long> after = cpu(all);
-        return sample(h, count, errors.get(), lastEnd.get() - start, cpuPerRequest(v, before, after, count));
+        return sample(h, count, errors.get(), lastEnd.get() - start, cpuPerRequest(v, before, after, count),
+                Double.NaN, Double.NaN);
     }
 
     /** {@code threads} closed loops for {@code seconds} after one second of ramp-up: completed requests per second. */
@@ -831,13 +851,14 @@ public final class LoadHarness {
         long n = n1 - n0;
         double rps = n / ((t1 - t0) / 1e9);
         return new Sample(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rps, n,
-                errors.get() - e0, cpuPerRequest(v, before, after, n));
+                errors.get() - e0, cpuPerRequest(v, before, after, n), Double.NaN, Double.NaN);
     }
 
-    private static Sample sample(Histogram h, long requests, long errors, long nanos, Map<String, Double> cpu) {
+    private static Sample sample(Histogram h, long requests, long errors, long nanos, Map<String, Double> cpu,
+                                 double clientBytes, double serverBytes) {
         return new Sample(h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
                 h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
-                h.getMean() / 1e3, requests / (nanos / 1e9), requests, errors, cpu);
+                h.getMean() / 1e3, requests / (nanos / 1e9), requests, errors, cpu, clientBytes, serverBytes);
     }
 
     // ---- results
@@ -936,6 +957,12 @@ public final class LoadHarness {
             }
         }
         m.put("cpu_us_per_request_by_process", per);
+        if (!Double.isNaN(f.apply(rs.get(0)).clientBytes())) {
+            m.put("client_bytes_per_request", Math.round(Stats.median(rs.stream()
+                    .map(r -> f.apply(r).clientBytes()).toList())));
+            m.put("server_bytes_per_request", Math.round(Stats.median(rs.stream()
+                    .map(r -> f.apply(r).serverBytes()).toList())));
+        }
         return m;
     }
 

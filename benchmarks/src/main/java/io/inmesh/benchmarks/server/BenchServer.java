@@ -30,6 +30,8 @@ import org.springframework.web.bind.annotation.RestController;
  *
  * <p>{@code GET /bench/check} is for the harness's sanity checks, never measured: it tells whether the request
  * carried a {@code traceparent}, whether the mesh is on, and the {@code istio_requests_total} series recorded so far.
+ * {@code GET /bench/allocated} tells the bytes the JVM's live threads allocated so far (read around a closed-loop
+ * phase for the server's allocation per request).
  *
  * <p>Run with the benchmarks module's classpath ({@code target/classes} and {@code target/classpath.txt}) and Spring
  * Boot arguments, e.g. {@code --server.port=8080 --mesh.enabled=false}.
@@ -100,6 +102,21 @@ public class BenchServer {
         @GetMapping(path = "/data", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
         ResponseEntity<byte[]> data() {
             return ResponseEntity.ok(BODY);
+        }
+
+        /**
+         * Bytes allocated so far by the JVM's live threads (Tomcat's workers among them), for the harness's
+         * allocation per request: read before and after a closed-loop phase.
+         */
+        @GetMapping(path = "/bench/allocated", produces = MediaType.TEXT_PLAIN_VALUE)
+        String allocated() {
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long sum = 0;
+            for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+                sum += Math.max(0, b);
+            }
+            return Long.toString(sum);
         }
 
         /** What the harness checks once per variant. */
