@@ -89,7 +89,7 @@ deadline=$((SECONDS + ${BOOKINFO_START_TIMEOUT:-180}))
 for s in "${services[@]}"; do
   set -- $s
   name="$1"; version="$2"; port="$3"
-  until curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1000))/actuator/health"; do
+  until curl -fs -o /dev/null "http://127.0.0.1:$((port + 1000))/actuator/health"; do
     i=0
     for p in "${pids[@]}"; do
       if ! kill -0 "$p" 2>/dev/null; then

@@ -51,7 +51,9 @@ class MutualTlsApplicationsTest {
             + "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration,"
             + "org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure"
             + ".OpenTelemetryTracingAutoConfiguration,"
-            + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration";
+            + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration,"
+            + "org.springframework.boot.webclient.autoconfigure.WebClientObservationAutoConfiguration,"
+            + "org.springframework.boot.restclient.autoconfigure.RestClientObservationAutoConfiguration";
 
     static Path dir;
     static Path caDir;

@@ -55,7 +55,10 @@ class NettyMutualTlsTest {
         details = new SpringApplicationBuilder(DetailsApplication.class).web(WebApplicationType.REACTIVE)
                 .properties("server.port=0", "server.address=127.0.0.1", "mesh.config.locations=" + configDir,
                         "mesh.certificates.source=built-in-ca", "mesh.certificates.ca-directory=" + caDir,
-                        MutualTlsApplicationsTest.EXCLUDE, "management.otlp.metrics.export.enabled=false")
+                        MutualTlsApplicationsTest.EXCLUDE + ",org.springframework.boot.tomcat.autoconfigure.actuate.web"
+                                + ".server.TomcatReactiveManagementContextAutoConfiguration",
+                        "management.otlp.metrics.export.enabled=false",
+                        "management.server.port=0", "management.server.address=127.0.0.1")
                 .run();
         port = ((WebServerApplicationContext) details).getWebServer().getPort();
         write("details.yaml", """
@@ -138,6 +141,9 @@ class NettyMutualTlsTest {
             assertThat(curl("-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port
                     + "/details").out()).as("TLS without a client certificate on STRICT").isEqualTo("403");
             assertThat(viaMesh()).isEqualTo("200 https spiffe://cluster.local/ns/default/sa/productpage");
+            int management = Integer.parseInt(details.getEnvironment().getProperty("local.management.port"));
+            assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + management
+                    + "/actuator/health").out()).as("the management port is not a mesh port").isEqualTo("200");
         } finally {
             write("peer-authentication.yaml", peerAuthentication("PERMISSIVE"));
         }
