@@ -63,7 +63,19 @@ stop() {
     echo
     echo "bookinfo: stopping ${#pids[@]} services ..."
     kill "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      alive=0
+      for p in "${pids[@]}"; do
+        if kill -0 "$p" 2>/dev/null; then alive=1; fi
+      done
+      [ "$alive" = 0 ] && break
+      sleep 0.5
+    done
+    if [ "$alive" = 1 ]; then
+      echo "bookinfo: some services did not stop in 30 s; killing them"
+      kill -9 "${pids[@]}" 2>/dev/null || true
+    fi
+    wait 2>/dev/null || true
   fi
   rm -f "$state/pids"
 }
