@@ -59,6 +59,9 @@ fi
 pids=()
 stop() {
   trap - EXIT INT TERM
+  # whoever started us may have closed our output already: never die writing to it before the services are stopped
+  trap '' PIPE
+  set +e
   if [ "${#pids[@]}" -gt 0 ]; then
     echo
     echo "bookinfo: stopping ${#pids[@]} services ..."

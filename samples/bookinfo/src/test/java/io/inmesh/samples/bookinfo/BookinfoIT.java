@@ -90,7 +90,9 @@ class BookinfoIT {
         }
         List<ProcessHandle> services = demo.descendants().toList();
         try {
-            demo.destroy(); // SIGTERM: run.sh's trap stops the services
+            // SIGTERM, as Ctrl-C or kill would: run.sh's trap stops the services. Through the handle: Process.destroy()
+            // would also close our end of its output, which it still writes to while stopping
+            demo.toHandle().destroy();
             assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as("run.sh exits; its output:\n%s", output).isTrue();
             for (ProcessHandle s : services) {
                 s.onExit().get(60, TimeUnit.SECONDS);
