@@ -206,6 +206,47 @@ class OkHttpClientHttpConnectorTest {
         assertThat(dropped).as("the canceled call's failure is nobody's").isEmpty();
     }
 
+    /**
+     * The OpenTelemetry context of the caller is current when the call is enqueued, which is when the mesh's OkHttp
+     * adapter captures it ({@code CallerContext}): the one current on the subscribing thread, else the one the
+     * reactive chain carries under the starter's key.
+     */
+    @Test
+    void theCallersContextIsCurrentWhenTheCallStarts() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        OkHttpClient recording = okHttp.newBuilder()
+                .eventListenerFactory(call -> io.inmesh.okhttp.internal.CallerContext.LISTENER)
+                .addInterceptor(chain -> {
+                    seen.add(io.opentelemetry.api.trace.Span.fromContext(
+                            io.inmesh.okhttp.internal.CallerContext.of(chain.call())).getSpanContext().getTraceId());
+                    return chain.proceed(chain.request());
+                }).build();
+        WebClient web = WebClient.builder().baseUrl("http://127.0.0.1:" + server.getPort())
+                .clientConnector(new OkHttpClientHttpConnector(recording)).build();
+        io.opentelemetry.context.Context carried = context("0af7651916cd43dd8448eb211c80319c");
+        io.opentelemetry.context.Context current = context("1af7651916cd43dd8448eb211c80319c");
+        server.enqueue(new MockResponse.Builder().code(200).body("a").build());
+        server.enqueue(new MockResponse.Builder().code(200).body("b").build());
+        server.enqueue(new MockResponse.Builder().code(200).body("c").build());
+
+        web.get().uri("/carried").retrieve().bodyToMono(String.class)
+                .contextWrite(c -> c.put(io.inmesh.spring.internal.OtelContextAccessor.KEY, carried))
+                .block(Duration.ofSeconds(10));
+        try (io.opentelemetry.context.Scope ignored = current.makeCurrent()) {
+            web.get().uri("/current").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(10));
+        }
+        web.get().uri("/none").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(10));
+        assertThat(seen).containsExactly("0af7651916cd43dd8448eb211c80319c", "1af7651916cd43dd8448eb211c80319c",
+                io.opentelemetry.api.trace.TraceId.getInvalid());
+    }
+
+    private static io.opentelemetry.context.Context context(String traceId) {
+        return io.opentelemetry.context.Context.root().with(io.opentelemetry.api.trace.Span.wrap(
+                io.opentelemetry.api.trace.SpanContext.create(traceId, "b7ad6b7169203331",
+                        io.opentelemetry.api.trace.TraceFlags.getSampled(),
+                        io.opentelemetry.api.trace.TraceState.getDefault())));
+    }
+
     @Test
     void aRefusedConnectionIsAWebClientRequestExceptionWithTheConnectException() throws Exception {
         int port;
