@@ -194,6 +194,20 @@ class OkHttpClientHttpConnectorTest {
         }
     }
 
+    /** OkHttp's blocking reads run on the connector's own threads, not on the caller's nor on boundedElastic. */
+    @Test
+    void responseBodiesAreReadOnTheConnectorsOwnThreads() {
+        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(50_000)).build());
+        WebClient defaults = WebClient.builder().baseUrl("http://127.0.0.1:" + server.getPort())
+                .clientConnector(new OkHttpClientHttpConnector(okHttp)).build();
+        List<String> threads = defaults.get().uri("/").retrieve().bodyToFlux(DataBuffer.class)
+                .map(b -> {
+                    DataBufferUtils.release(b);
+                    return Thread.currentThread().getName();
+                }).collectList().block(Duration.ofSeconds(10));
+        assertThat(threads).isNotEmpty().allMatch(t -> t.startsWith("inmesh-body-reader-"), "a body reader thread");
+    }
+
     @Test
     void cancelingTheExchangeCancelsTheCall() throws Exception {
         server.enqueue(new MockResponse.Builder().code(200).headersDelay(20, TimeUnit.SECONDS).body("late").build());
