@@ -206,6 +206,15 @@ class OkHttpClientHttpConnectorTest {
                     return Thread.currentThread().getName();
                 }).collectList().block(Duration.ofSeconds(10));
         assertThat(threads).isNotEmpty().allMatch(t -> t.startsWith("inmesh-body-reader-"), "a body reader thread");
+
+        // a small body of known length is read with the headers, on OkHttp's thread, and needs no hand-over
+        server.enqueue(new MockResponse.Builder().code(200).body("small").build());
+        List<String> small = defaults.get().uri("/").retrieve().bodyToFlux(DataBuffer.class)
+                .map(b -> {
+                    DataBufferUtils.release(b);
+                    return Thread.currentThread().getName();
+                }).collectList().block(Duration.ofSeconds(10));
+        assertThat(small).hasSize(1).noneMatch(t -> t.startsWith("inmesh-body-reader-"));
     }
 
     @Test

@@ -167,7 +167,14 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
 
                     @Override
                     public void onResponse(Call c, Response response) {
-                        OkHttpResponse r = OkHttpResponse.of(response, c, bufferFactory, readScheduler);
+                        OkHttpResponse r;
+                        try {
+                            r = OkHttpResponse.of(response, c, bufferFactory, readScheduler);
+                        } catch (IOException e) {
+                            response.close();
+                            onFailure(c, e);
+                            return;
+                        }
                         sink.success(r);
                         if (canceled.get()) {
                             r.body.close(); // canceled before it could be delivered
@@ -286,11 +293,19 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
             this.body = body;
         }
 
-        static OkHttpResponse of(Response response, Call call, DataBufferFactory factory, Scheduler scheduler) {
+        /**
+         * The response, on OkHttp's dispatcher thread. A body of known length up to {@value #CHUNK} bytes is read
+         * here, where blocking is allowed, so that it is emitted without handing over to a reader thread (it mostly
+         * came in the same packets as the headers).
+         */
+        static OkHttpResponse of(Response response, Call call, DataBufferFactory factory, Scheduler scheduler)
+                throws IOException {
             HttpHeaders headers = OkHttpMessages.headers(response.headers());
             Body body = new Body(response, call);
+            long length = response.body().contentLength();
+            boolean inMemory = length >= 0 && length <= CHUNK && response.body().source().request(length);
             return new OkHttpResponse(HttpStatusCode.valueOf(response.code()), headers, cookies(headers), body,
-                    body.content(factory, scheduler));
+                    body.content(factory, inMemory ? null : scheduler));
         }
     }
 
@@ -321,11 +336,12 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
         }
 
         /**
-         * One buffer per demand, read on {@code scheduler}; the response closed when the body ends, fails or is
-         * canceled (by the generator's clean-up, which never runs while a read is in progress).
+         * One buffer per demand, read on {@code scheduler} (on the subscriber's thread when null: the body is in
+         * memory); the response closed when the body ends, fails or is canceled (by the generator's clean-up, which
+         * never runs while a read is in progress).
          */
         Flux<DataBuffer> content(DataBufferFactory factory, Scheduler scheduler) {
-            return Flux.<DataBuffer, BufferedSource>generate(() -> response.body().source(), (source, sink) -> {
+            Flux<DataBuffer> content = Flux.<DataBuffer, BufferedSource>generate(() -> response.body().source(), (source, sink) -> {
                 try {
                     Buffer chunk = new Buffer();
                     long n = source.read(chunk, CHUNK);
@@ -342,7 +358,8 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
                     }
                 }
                 return source;
-            }, source -> close()).doOnCancel(this::abort).subscribeOn(scheduler);
+            }, source -> close()).doOnCancel(this::abort);
+            return scheduler == null ? content : content.subscribeOn(scheduler);
         }
     }
 
