@@ -49,8 +49,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
                         + "org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure"
                         + ".OpenTelemetryTracingAutoConfiguration,"
                         + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration,"
-            + "org.springframework.boot.webclient.autoconfigure.WebClientObservationAutoConfiguration,"
-            + "org.springframework.boot.restclient.autoconfigure.RestClientObservationAutoConfiguration",
+                        + "org.springframework.boot.restclient.autoconfigure.RestClientObservationAutoConfiguration",
                 "management.otlp.metrics.export.enabled=false",
         })
 class MeshServerFilterTest {
