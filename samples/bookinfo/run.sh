@@ -59,11 +59,26 @@ fi
 pids=()
 stop() {
   trap - EXIT INT TERM
+  # whoever started us may have closed our output already: never die writing to it before the services are stopped
+  trap '' PIPE
+  set +e
   if [ "${#pids[@]}" -gt 0 ]; then
     echo
     echo "bookinfo: stopping ${#pids[@]} services ..."
     kill "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      alive=0
+      for p in "${pids[@]}"; do
+        if kill -0 "$p" 2>/dev/null; then alive=1; fi
+      done
+      [ "$alive" = 0 ] && break
+      sleep 0.5
+    done
+    if [ "$alive" = 1 ]; then
+      echo "bookinfo: some services did not stop in 30 s; killing them"
+      kill -9 "${pids[@]}" 2>/dev/null || true
+    fi
+    wait 2>/dev/null || true
   fi
   rm -f "$state/pids"
 }
@@ -89,7 +104,7 @@ deadline=$((SECONDS + ${BOOKINFO_START_TIMEOUT:-180}))
 for s in "${services[@]}"; do
   set -- $s
   name="$1"; version="$2"; port="$3"
-  until curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1000))/actuator/health"; do
+  until curl -fs -o /dev/null "http://127.0.0.1:$((port + 1000))/actuator/health"; do
     i=0
     for p in "${pids[@]}"; do
       if ! kill -0 "$p" 2>/dev/null; then

@@ -102,8 +102,27 @@ public class MeshWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (onManagementServer(exchange)) {
+            return chain.filter(exchange);
+        }
         return Mono.deferContextual(view -> handle(exchange, chain, view));
     }
+
+    /**
+     * Whether the request came to Spring Boot's separate management server ({@code management.server.port}), whose
+     * child context picks up this filter from the application's: the actuator's port is not a mesh port (as Istio's
+     * sidecar leaves the metrics port alone), so neither PeerAuthentication nor metrics apply to it.
+     */
+    private static boolean onManagementServer(ServerWebExchange exchange) {
+        org.springframework.context.ApplicationContext context = exchange.getApplicationContext();
+        return MANAGEMENT_AWARE && context != null
+                && org.springframework.boot.web.server.context.WebServerApplicationContext.hasServerNamespace(
+                        context, "management");
+    }
+
+    private static final boolean MANAGEMENT_AWARE = org.springframework.util.ClassUtils.isPresent(
+            "org.springframework.boot.web.server.context.WebServerApplicationContext",
+            MeshWebFilter.class.getClassLoader());
 
     private Mono<Void> handle(ServerWebExchange exchange, WebFilterChain chain, ContextView view) {
         ServerHttpRequest request = exchange.getRequest();

@@ -29,14 +29,15 @@ public record DeclaredWorkload(String name, String version, String namespace, St
             return NONE;
         }
         if (names.length > 1) {
-            throw new IllegalStateException("@MeshService is on several beans " + Arrays.toString(names)
-                    + ": an application is one workload; keep it on the application class only");
+            throw new MeshStartupException("@MeshService is on several beans " + Arrays.toString(names)
+                    + ": an application is one workload", "Keep @MeshService on the application class only.", null);
         }
         MeshService a = beans.findAnnotationOnBean(names[0], MeshService.class);
         String where = "@MeshService on bean '" + names[0] + "'";
         String name = resolve(environment, a.name(), where + ": name");
         if (name == null) {
-            throw new IllegalStateException(where + ": name is blank (expected the service's name, e.g. reviews)");
+            throw new MeshStartupException(where + ": name is blank", "Give the service's name, e.g."
+                    + " @MeshService(name = \"reviews\", version = \"v1\").", null);
         }
         return new DeclaredWorkload(name, resolve(environment, a.version(), where + ": version"),
                 resolve(environment, a.namespace(), where + ": namespace"),
@@ -48,7 +49,8 @@ public record DeclaredWorkload(String name, String version, String namespace, St
         try {
             v = environment.resolveRequiredPlaceholders(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(what + ": " + e.getMessage(), e);
+            throw new MeshStartupException(what + ": " + e.getMessage(), "Define the property, or give the"
+                    + " placeholder a default: ${name:default}.", e);
         }
         return v.isBlank() ? null : v.strip();
     }

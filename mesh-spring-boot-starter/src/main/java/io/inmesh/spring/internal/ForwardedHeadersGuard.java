@@ -35,11 +35,11 @@ public final class ForwardedHeadersGuard implements EnvironmentPostProcessor {
         String s = strategy.trim().toLowerCase(Locale.ROOT);
         if (!s.equals("none") && !Boolean.parseBoolean(environment.getProperty("mesh.trust-forwarded-headers",
                 "false"))) {
-            throw new IllegalStateException(STRATEGY + "=" + strategy + " lets every caller choose its address"
+            throw new MeshStartupException(STRATEGY + "=" + strategy + " lets every caller choose its address"
                     + " through X-Forwarded-For, and InMesh matches AuthorizationPolicy source.ipBlocks against the"
-                    + " client's address. Remove the setting (the mesh uses the connection's peer, as Istio's"
+                    + " client's address.", "Remove the setting (the mesh uses the connection's peer, as Istio's"
                     + " ipBlocks do), or set mesh.trust-forwarded-headers=true if a trusted proxy in front of this"
-                    + " application rewrites those headers and ipBlocks should match the address it forwards");
+                    + " application rewrites those headers and ipBlocks should match the address it forwards.", null);
         }
     }
 }

@@ -33,9 +33,10 @@ public final class KubernetesExtras {
                 : workload != null ? workload.namespace()
                 : MeshFactory.workload(properties, applicationName, declared).namespace();
         if (k.configMaps().isEmpty() && k.configMapSelector() == null && !k.endpoints() && !k.podIdentity()) {
-            throw new IllegalStateException("mesh.kubernetes.enabled is true but nothing is asked of the API: set"
-                    + " mesh.kubernetes.config-maps, mesh.kubernetes.config-map-selector, mesh.kubernetes.endpoints"
-                    + " or mesh.kubernetes.pod-identity");
+            throw new MeshStartupException("mesh.kubernetes.enabled is true but none of mesh.kubernetes.config-maps,"
+                    + " config-map-selector, endpoints and pod-identity asks anything of the API",
+                    "Set mesh.kubernetes.config-maps, mesh.kubernetes.config-map-selector, mesh.kubernetes.endpoints"
+                    + " or mesh.kubernetes.pod-identity, or set mesh.kubernetes.enabled=false.", null);
         }
         List<ConfigSource> sources = new ArrayList<>();
         KubernetesEndpointRegistry registry = null;
@@ -51,8 +52,10 @@ public final class KubernetesExtras {
             }
         } catch (RuntimeException e) {
             sources.forEach(ConfigSource::close);
-            throw new IllegalStateException("mesh.kubernetes: cannot watch namespace " + namespace + ": "
-                    + e.getMessage(), e);
+            throw new MeshStartupException("mesh.kubernetes: cannot watch namespace " + namespace + ": "
+                    + e.getMessage(), "Check that the API server is reachable and that the workload's service"
+                    + " account may get, list and watch configmaps, services, endpointslices and pods there (see"
+                    + " samples/kubernetes/rbac.yaml).", e);
         }
         KubernetesEndpointRegistry r = registry;
         List<ConfigSource> owned = List.copyOf(sources);

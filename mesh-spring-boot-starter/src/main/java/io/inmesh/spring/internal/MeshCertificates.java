@@ -40,8 +40,12 @@ public final class MeshCertificates {
             String property = c.source() == MeshProperties.CertificateSourceKind.BUILT_IN_CA
                     ? "mesh.certificates.ca-directory " + c.caDirectory()
                     : "mesh.certificates.directory " + c.directory();
-            throw new IllegalStateException(property + ": cannot get a workload certificate for " + identity + ": "
-                    + e.getMessage(), e);
+            throw new MeshStartupException(property + ": cannot get a workload certificate for " + identity + ": "
+                    + e.getMessage(), c.source() == MeshProperties.CertificateSourceKind.BUILT_IN_CA
+                    ? "Point mesh.certificates.ca-directory at the mesh's CA (or an empty directory for a new one)"
+                    + " that this process may read and write."
+                    : "Make sure the files exist, are PEM, match (key and leaf), verify to the roots, are valid now and"
+                    + " carry one SPIFFE ID in the trust domain.", e);
         }
     }
 

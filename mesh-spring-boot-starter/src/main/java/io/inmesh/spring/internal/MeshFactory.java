@@ -119,8 +119,8 @@ public final class MeshFactory {
                     sources.add(ConfigSources.detect(p));
                 } catch (NoSuchFileException e) {
                     sources.forEach(ConfigSource::close);
-                    throw new IllegalStateException("mesh.config.locations: " + p + " does not exist (expected a"
-                            + " file, a directory or a mounted ConfigMap); fix the path or remove it", e);
+                    throw new MeshStartupException("mesh.config.locations: " + p + " does not exist (expected a"
+                            + " file, a directory or a mounted ConfigMap)", "Fix the path or remove it.", e);
                 }
             }
             b.config(sources.size() == 1 ? sources.get(0) : new CompositeConfigSource(sources));
@@ -128,11 +128,13 @@ public final class MeshFactory {
         try {
             return b.build();
         } catch (InvalidConfigException e) {
-            throw new IllegalStateException(where(locations, extraSources) + ": the mesh configuration is"
-                    + " invalid, fix these and restart:\n" + e.getMessage(), e);
+            throw new MeshStartupException(where(locations, extraSources) + ": the mesh configuration is"
+                    + " invalid:\n" + e.getMessage(), "Fix these and restart (mesh validate PATH shows the same"
+                    + " diagnostics without starting the application). Once running, the mesh keeps the last good"
+                    + " configuration when a change is invalid; at start-up there is none to keep.", e);
         } catch (IOException e) {
-            throw new IllegalStateException(where(locations, extraSources) + ": cannot read the mesh"
-                    + " configuration: " + e.getMessage(), e);
+            throw new MeshStartupException(where(locations, extraSources) + ": cannot read the mesh"
+                    + " configuration: " + e.getMessage(), "Check that the files are readable by this process.", e);
         }
     }
 

@@ -194,6 +194,29 @@ class OkHttpClientHttpConnectorTest {
         }
     }
 
+    /** OkHttp's blocking reads run on the connector's own threads, not on the caller's nor on boundedElastic. */
+    @Test
+    void responseBodiesAreReadOnTheConnectorsOwnThreads() {
+        server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(50_000)).build());
+        WebClient defaults = WebClient.builder().baseUrl("http://127.0.0.1:" + server.getPort())
+                .clientConnector(new OkHttpClientHttpConnector(okHttp)).build();
+        List<String> threads = defaults.get().uri("/").retrieve().bodyToFlux(DataBuffer.class)
+                .map(b -> {
+                    DataBufferUtils.release(b);
+                    return Thread.currentThread().getName();
+                }).collectList().block(Duration.ofSeconds(10));
+        assertThat(threads).isNotEmpty().allMatch(t -> t.startsWith("inmesh-body-reader-"), "a body reader thread");
+
+        // a small body of known length is read with the headers, on OkHttp's thread, and needs no hand-over
+        server.enqueue(new MockResponse.Builder().code(200).body("small").build());
+        List<String> small = defaults.get().uri("/").retrieve().bodyToFlux(DataBuffer.class)
+                .map(b -> {
+                    DataBufferUtils.release(b);
+                    return Thread.currentThread().getName();
+                }).collectList().block(Duration.ofSeconds(10));
+        assertThat(small).hasSize(1).noneMatch(t -> t.startsWith("inmesh-body-reader-"));
+    }
+
     @Test
     void cancelingTheExchangeCancelsTheCall() throws Exception {
         server.enqueue(new MockResponse.Builder().code(200).headersDelay(20, TimeUnit.SECONDS).body("late").build());
@@ -204,6 +227,47 @@ class OkHttpClientHttpConnectorTest {
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> connector.client().dispatcher().runningCallsCount() == 0);
         assertThat(dropped).as("the canceled call's failure is nobody's").isEmpty();
+    }
+
+    /**
+     * The OpenTelemetry context of the caller is current when the call is enqueued, which is when the mesh's OkHttp
+     * adapter captures it ({@code CallerContext}): the one current on the subscribing thread, else the one the
+     * reactive chain carries under the starter's key.
+     */
+    @Test
+    void theCallersContextIsCurrentWhenTheCallStarts() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        OkHttpClient recording = okHttp.newBuilder()
+                .eventListenerFactory(call -> io.inmesh.okhttp.internal.CallerContext.LISTENER)
+                .addInterceptor(chain -> {
+                    seen.add(io.opentelemetry.api.trace.Span.fromContext(
+                            io.inmesh.okhttp.internal.CallerContext.of(chain.call())).getSpanContext().getTraceId());
+                    return chain.proceed(chain.request());
+                }).build();
+        WebClient web = WebClient.builder().baseUrl("http://127.0.0.1:" + server.getPort())
+                .clientConnector(new OkHttpClientHttpConnector(recording)).build();
+        io.opentelemetry.context.Context carried = context("0af7651916cd43dd8448eb211c80319c");
+        io.opentelemetry.context.Context current = context("1af7651916cd43dd8448eb211c80319c");
+        server.enqueue(new MockResponse.Builder().code(200).body("a").build());
+        server.enqueue(new MockResponse.Builder().code(200).body("b").build());
+        server.enqueue(new MockResponse.Builder().code(200).body("c").build());
+
+        web.get().uri("/carried").retrieve().bodyToMono(String.class)
+                .contextWrite(c -> c.put(io.inmesh.spring.internal.OtelContextAccessor.KEY, carried))
+                .block(Duration.ofSeconds(10));
+        try (io.opentelemetry.context.Scope ignored = current.makeCurrent()) {
+            web.get().uri("/current").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(10));
+        }
+        web.get().uri("/none").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(10));
+        assertThat(seen).containsExactly("0af7651916cd43dd8448eb211c80319c", "1af7651916cd43dd8448eb211c80319c",
+                io.opentelemetry.api.trace.TraceId.getInvalid());
+    }
+
+    private static io.opentelemetry.context.Context context(String traceId) {
+        return io.opentelemetry.context.Context.root().with(io.opentelemetry.api.trace.Span.wrap(
+                io.opentelemetry.api.trace.SpanContext.create(traceId, "b7ad6b7169203331",
+                        io.opentelemetry.api.trace.TraceFlags.getSampled(),
+                        io.opentelemetry.api.trace.TraceState.getDefault())));
     }
 
     @Test

@@ -1,5 +1,9 @@
 package io.inmesh.spring.mtls;
 
+import static io.inmesh.spring.mtls.MeshTestFiles.EXCLUDE;
+import static io.inmesh.spring.mtls.MeshTestFiles.curl;
+import static io.inmesh.spring.mtls.MeshTestFiles.meshService;
+import static io.inmesh.spring.mtls.MeshTestFiles.serverUriSan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,19 +16,15 @@ import io.inmesh.security.CertificateSources;
 import io.inmesh.security.SpiffeId;
 import io.inmesh.spring.mtls.ratings.RatingsApplication;
 import io.inmesh.spring.mtls.reviews.ReviewsApplication;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -46,13 +46,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  * what a workload without the right identity gets.
  */
 class MutualTlsApplicationsTest {
-    static final String EXCLUDE = "spring.autoconfigure.exclude="
-            + "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration,"
-            + "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration,"
-            + "org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure"
-            + ".OpenTelemetryTracingAutoConfiguration,"
-            + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration";
-
     static Path dir;
     static Path caDir;
     static Path configDir;
@@ -82,26 +75,7 @@ class MutualTlsApplicationsTest {
                 """);
         ratings = app(RatingsApplication.class, "mesh.certificates.ttl=8s");
         ratingsPort = port(ratings);
-        write("ratings.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: ratings, namespace: default}
-                spec:
-                  hosts: [ratings.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports: [{number: 9080, name: http, protocol: HTTP}]
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: ratings, version: v1},
-                     serviceAccount: ratings}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: ratings, namespace: default}
-                spec:
-                  host: ratings.default.svc.cluster.local
-                  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
-                """.formatted(ratingsPort));
+        write("ratings.yaml", meshService("ratings", ratingsPort));
         reviews = app(ReviewsApplication.class, "reviews.version=v2");
         reviewsPort = port(reviews);
     }
@@ -122,20 +96,11 @@ class MutualTlsApplicationsTest {
     }
 
     static String peerAuthentication(String mode) {
-        return """
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: ratings, namespace: default}
-                spec:
-                  selector: {matchLabels: {app: ratings}}
-                  mtls: {mode: %s}
-                """.formatted(mode);
+        return MeshTestFiles.peerAuthentication("ratings", "ratings", mode);
     }
 
     static void write(String name, String yaml) throws IOException {
-        Path tmp = configDir.resolveSibling(name + ".tmp");
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, configDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        MeshTestFiles.write(configDir, name, yaml);
     }
 
     @AfterAll
@@ -163,16 +128,13 @@ class MutualTlsApplicationsTest {
 
     @Test
     void reviewsCallsRatingsOverMutualTlsAndRatingsSeesItsIdentity() throws Exception {
-        Result r = curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews");
-        assertThat(r.out).isEqualTo("reviews got 200: rating 7 for spiffe://cluster.local/ns/default/sa/reviews");
+        assertThat(curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews").out())
+                .isEqualTo("reviews got 200: rating 7 for spiffe://cluster.local/ns/default/sa/reviews");
     }
 
     @Test
     void ratingsPresentsItsSpiffeIdToOpenssl() throws Exception {
-        Result r = run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + ratingsPort, "-showcerts"),
-                "Q\n");
-        Result text = run(List.of("openssl", "x509", "-noout", "-ext", "subjectAltName"), r.out);
-        assertThat(text.out).contains("URI:spiffe://cluster.local/ns/default/sa/ratings");
+        assertThat(serverUriSan(ratingsPort)).contains("URI:spiffe://cluster.local/ns/default/sa/ratings");
     }
 
     @Test
@@ -195,27 +157,25 @@ class MutualTlsApplicationsTest {
     @Test
     void strictRefusesAClientWithoutCertificateAndPermissiveLetsItIn() throws Exception {
         try {
-            Result strict = curl("-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + ratingsPort
-                    + "/health");
-            assertThat(strict.out).isEqualTo("403");
+            assertThat(curl("-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + ratingsPort
+                    + "/health").out()).isEqualTo("403");
             write("peer-authentication.yaml", peerAuthentication("PERMISSIVE"));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(curl("-sk",
-                    "https://127.0.0.1:" + ratingsPort + "/health").out).isEqualTo("ok"));
-            assertThat(curl("-sk", "https://127.0.0.1:" + ratingsPort + "/ratings/1").out)
+                    "https://127.0.0.1:" + ratingsPort + "/health").out()).isEqualTo("ok"));
+            assertThat(curl("-sk", "https://127.0.0.1:" + ratingsPort + "/ratings/1").out())
                     .as("PERMISSIVE lets the request in, without an identity: authorization still refuses it")
                     .isEqualTo("RBAC: access denied");
         } finally {
             write("peer-authentication.yaml", peerAuthentication("STRICT"));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(curl("-sk", "-o", "/dev/null",
-                    "-w", "%{http_code}", "https://127.0.0.1:" + ratingsPort + "/health").out).isEqualTo("403"));
+                    "-w", "%{http_code}", "https://127.0.0.1:" + ratingsPort + "/health").out()).isEqualTo("403"));
         }
     }
 
     @Test
     void plaintextToTomcatsTlsPortGetsA400() throws Exception {
-        Result r = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + ratingsPort
-                + "/health");
-        assertThat(r.out).isEqualTo("400");
+        assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + ratingsPort
+                + "/health").out()).isEqualTo("400");
     }
 
     @Test
@@ -225,8 +185,8 @@ class MutualTlsApplicationsTest {
                 .until(() -> !serverSerial(ratingsPort).equals(first));
         assertThat(ratings.getBean(Mesh.class).tls().current().leaf().getSerialNumber())
                 .isEqualTo(serverSerial(ratingsPort));
-        Result r = curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews");
-        assertThat(r.out).isEqualTo("reviews got 200: rating 7 for spiffe://cluster.local/ns/default/sa/reviews");
+        assertThat(curl("-sk", "https://127.0.0.1:" + reviewsPort + "/reviews").out())
+                .isEqualTo("reviews got 200: rating 7 for spiffe://cluster.local/ns/default/sa/reviews");
     }
 
     static int managementPort(ConfigurableApplicationContext context) {
@@ -312,24 +272,4 @@ class MutualTlsApplicationsTest {
         }
     }
 
-    record Result(int exit, String out) {
-    }
-
-    static Result curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "--max-time", "10"));
-        command.addAll(List.of(args));
-        return run(command, null);
-    }
-
-    static Result run(List<String> command, String input) throws Exception {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        if (input != null) {
-            p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-        }
-        p.getOutputStream().close();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(out);
-        assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
-        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
-    }
 }

@@ -1,7 +1,8 @@
 package io.inmesh.spring.mtls;
 
-import static io.inmesh.spring.mtls.MutualTlsApplicationsTest.curl;
-import static io.inmesh.spring.mtls.MutualTlsApplicationsTest.run;
+import static io.inmesh.spring.mtls.MeshTestFiles.curl;
+import static io.inmesh.spring.mtls.MeshTestFiles.meshService;
+import static io.inmesh.spring.mtls.MeshTestFiles.serverUriSan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,7 +17,6 @@ import io.inmesh.spring.mtls.details.DetailsApplication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,29 +55,13 @@ class NettyMutualTlsTest {
         details = new SpringApplicationBuilder(DetailsApplication.class).web(WebApplicationType.REACTIVE)
                 .properties("server.port=0", "server.address=127.0.0.1", "mesh.config.locations=" + configDir,
                         "mesh.certificates.source=built-in-ca", "mesh.certificates.ca-directory=" + caDir,
-                        MutualTlsApplicationsTest.EXCLUDE, "management.otlp.metrics.export.enabled=false")
+                        MeshTestFiles.EXCLUDE + ",org.springframework.boot.tomcat.autoconfigure.actuate.web"
+                                + ".server.TomcatReactiveManagementContextAutoConfiguration",
+                        "management.otlp.metrics.export.enabled=false",
+                        "management.server.port=0", "management.server.address=127.0.0.1")
                 .run();
         port = ((WebServerApplicationContext) details).getWebServer().getPort();
-        write("details.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: details, namespace: default}
-                spec:
-                  hosts: [details.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports: [{number: 9080, name: http, protocol: HTTP}]
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: details, version: v1},
-                     serviceAccount: details}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: details, namespace: default}
-                spec:
-                  host: details.default.svc.cluster.local
-                  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
-                """.formatted(port));
+        write("details.yaml", meshService("details", port));
         Workload productpage = new Workload("default", "productpage", Map.of("app", "productpage"));
         callerCertificates = CertificateSources.builtInCa(caDir, SpiffeId.of("cluster.local", productpage));
         caller = Mesh.builder().workload(productpage).certificates(callerCertificates)
@@ -89,19 +73,11 @@ class NettyMutualTlsTest {
     }
 
     static String peerAuthentication(String mode) {
-        return """
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: default, namespace: default}
-                spec:
-                  mtls: {mode: %s}
-                """.formatted(mode);
+        return MeshTestFiles.peerAuthentication("default", null, mode);
     }
 
     static void write(String name, String yaml) throws IOException {
-        Path tmp = configDir.resolveSibling(name + ".tmp");
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, configDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        MeshTestFiles.write(configDir, name, yaml);
     }
 
     @AfterAll
@@ -138,6 +114,9 @@ class NettyMutualTlsTest {
             assertThat(curl("-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port
                     + "/details").out()).as("TLS without a client certificate on STRICT").isEqualTo("403");
             assertThat(viaMesh()).isEqualTo("200 https spiffe://cluster.local/ns/default/sa/productpage");
+            int management = Integer.parseInt(details.getEnvironment().getProperty("local.management.port"));
+            assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + management
+                    + "/actuator/health").out()).as("the management port is not a mesh port").isEqualTo("200");
         } finally {
             write("peer-authentication.yaml", peerAuthentication("PERMISSIVE"));
         }
@@ -145,10 +124,6 @@ class NettyMutualTlsTest {
 
     @Test
     void theServerPresentsItsSpiffeId() throws Exception {
-        MutualTlsApplicationsTest.Result r = run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port),
-                "Q\n");
-        MutualTlsApplicationsTest.Result text = run(List.of("openssl", "x509", "-noout", "-ext", "subjectAltName"),
-                r.out());
-        assertThat(text.out()).contains("URI:spiffe://cluster.local/ns/default/sa/details");
+        assertThat(serverUriSan(port)).contains("URI:spiffe://cluster.local/ns/default/sa/details");
     }
 }

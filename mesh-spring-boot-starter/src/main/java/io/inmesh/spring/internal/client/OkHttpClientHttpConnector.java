@@ -10,7 +10,12 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -52,9 +57,12 @@ import reactor.util.context.ContextView;
  *   <li>The request body is collected from its {@link DataBuffer}s (each released once copied) and sent as a
  *       replayable body, so that the mesh can retry and mirror the request.</li>
  *   <li>The response body is a {@code Flux<DataBuffer>} read from the connection on demand (backpressure: a chunk
- *       of up to {@value #CHUNK} bytes per requested buffer), on a scheduler that may block (boundedElastic by
- *       default), never on the thread that asked. The response is closed when the body completes, fails or is
- *       canceled; canceling mid-body also cancels the call, which unblocks a read in progress.</li>
+ *       of up to {@value #CHUNK} bytes per requested buffer). OkHttp's reads block, so they run on a scheduler of
+ *       their own (by default {@link #BODY_READERS}: a thread while a read waits for data, idle threads let go
+ *       after a minute, as OkHttp's own dispatcher does), never on the thread that asked (an event loop) nor on
+ *       Reactor's boundedElastic, whose cap long-lived streams would use up. The response is closed when the body
+ *       completes, fails or is canceled; canceling mid-body also cancels the call, which unblocks a read in
+ *       progress.</li>
  *   <li>The caller's OpenTelemetry context reaches the mesh: the context current when the exchange is subscribed,
  *       else the one the starter's WebFlux filter put into the Reactor context
  *       ({@link OtelContextAccessor#KEY}), is current while the call is enqueued, which is when the mesh's OkHttp
@@ -71,13 +79,28 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
     /** The most bytes one response-body buffer carries. */
     static final int CHUNK = 8192;
 
+    /**
+     * Where response bodies are read by default: daemon threads named {@code inmesh-body-reader-N}, as many as
+     * there are reads waiting for data, each let go after a minute idle.
+     */
+    public static final Scheduler BODY_READERS = Schedulers.fromExecutorService(bodyReaders(), "inmesh-body-reader");
+
     private final OkHttpClient client;
     private final DataBufferFactory bufferFactory;
     private final Scheduler readScheduler;
 
-    /** A connector over {@code client}, with heap buffers, reading response bodies on boundedElastic. */
+    /** A connector over {@code client}, with heap buffers, reading response bodies on {@link #BODY_READERS}. */
     public OkHttpClientHttpConnector(OkHttpClient client) {
-        this(client, DefaultDataBufferFactory.sharedInstance, Schedulers.boundedElastic());
+        this(client, DefaultDataBufferFactory.sharedInstance, BODY_READERS);
+    }
+
+    private static ExecutorService bodyReaders() {
+        AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "inmesh-body-reader-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** A connector over {@code client}: buffers from {@code bufferFactory}, bodies read on {@code readScheduler}. */
@@ -144,7 +167,14 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
 
                     @Override
                     public void onResponse(Call c, Response response) {
-                        OkHttpResponse r = OkHttpResponse.of(response, c, bufferFactory, readScheduler);
+                        OkHttpResponse r;
+                        try {
+                            r = OkHttpResponse.of(response, c, bufferFactory, readScheduler);
+                        } catch (IOException e) {
+                            response.close();
+                            onFailure(c, e);
+                            return;
+                        }
                         sink.success(r);
                         if (canceled.get()) {
                             r.body.close(); // canceled before it could be delivered
@@ -263,11 +293,19 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
             this.body = body;
         }
 
-        static OkHttpResponse of(Response response, Call call, DataBufferFactory factory, Scheduler scheduler) {
+        /**
+         * The response, on OkHttp's dispatcher thread. A body of known length up to {@value #CHUNK} bytes is read
+         * here, where blocking is allowed, so that it is emitted without handing over to a reader thread (it mostly
+         * came in the same packets as the headers).
+         */
+        static OkHttpResponse of(Response response, Call call, DataBufferFactory factory, Scheduler scheduler)
+                throws IOException {
             HttpHeaders headers = OkHttpMessages.headers(response.headers());
             Body body = new Body(response, call);
+            long length = response.body().contentLength();
+            boolean inMemory = length >= 0 && length <= CHUNK && response.body().source().request(length);
             return new OkHttpResponse(HttpStatusCode.valueOf(response.code()), headers, cookies(headers), body,
-                    body.content(factory, scheduler));
+                    body.content(factory, inMemory ? null : scheduler));
         }
     }
 
@@ -298,11 +336,12 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
         }
 
         /**
-         * One buffer per demand, read on {@code scheduler}; the response closed when the body ends, fails or is
-         * canceled (by the generator's clean-up, which never runs while a read is in progress).
+         * One buffer per demand, read on {@code scheduler} (on the subscriber's thread when null: the body is in
+         * memory); the response closed when the body ends, fails or is canceled (by the generator's clean-up, which
+         * never runs while a read is in progress).
          */
         Flux<DataBuffer> content(DataBufferFactory factory, Scheduler scheduler) {
-            return Flux.<DataBuffer, BufferedSource>generate(() -> response.body().source(), (source, sink) -> {
+            Flux<DataBuffer> content = Flux.<DataBuffer, BufferedSource>generate(() -> response.body().source(), (source, sink) -> {
                 try {
                     Buffer chunk = new Buffer();
                     long n = source.read(chunk, CHUNK);
@@ -319,7 +358,8 @@ public final class OkHttpClientHttpConnector implements ClientHttpConnector {
                     }
                 }
                 return source;
-            }, source -> close()).doOnCancel(this::abort).subscribeOn(scheduler);
+            }, source -> close()).doOnCancel(this::abort);
+            return scheduler == null ? content : content.subscribeOn(scheduler);
         }
     }
 

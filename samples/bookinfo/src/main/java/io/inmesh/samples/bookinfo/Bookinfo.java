@@ -80,6 +80,13 @@ public final class Bookinfo {
         defaults.put("bookinfo.version", version);
         defaults.put("server.port", port);
         defaults.put("management.server.port", port + 1000);
+        if (service.web == WebApplicationType.REACTIVE) {
+            // the jar holds Tomcat for the MVC services too: the reactive ones serve on Reactor Netty only
+            defaults.put("spring.autoconfigure.exclude",
+                    "org.springframework.boot.tomcat.autoconfigure.reactive.TomcatReactiveWebServerAutoConfiguration,"
+                    + "org.springframework.boot.tomcat.autoconfigure.actuate.web.server"
+                    + ".TomcatReactiveManagementContextAutoConfiguration");
+        }
         SpringApplication app = new SpringApplication(service.application);
         app.setWebApplicationType(service.web);
         app.setDefaultProperties(defaults);
