@@ -85,7 +85,7 @@ import tools.jackson.databind.json.JsonMapper;
  * precede the repetitions. Figures are medians over repetitions; added latency is the median of the per-repetition
  * differences from {@code plain}.
  *
- * <p>Options ({@code --name=value}): {@code reps} (5), {@code warmup} (requests per variant, 8000), {@code closed}
+ * <p>Options ({@code --name=value}): {@code reps} (5), {@code warmup} (requests per variant, 15000), {@code closed}
  * (requests per closed-loop phase, 4000), {@code rates} (250,500,1000,2000), {@code rate-seconds} (2),
  * {@code cpu-rate} (the rate whose CPU per request is reported, 1000), {@code saturation-seconds} (2),
  * {@code saturation-threads} (8), {@code variants} (all), {@code out} (benchmarks/target/load.json), {@code keep}
@@ -143,7 +143,7 @@ public final class LoadHarness {
                         + java.util.Arrays.toString(rates));
             }
             return new Options(positive("reps", m.getOrDefault("reps", "5")),
-                    positive("warmup", m.getOrDefault("warmup", "8000")),
+                    positive("warmup", m.getOrDefault("warmup", "15000")),
                     positive("closed", m.getOrDefault("closed", "4000")), rates,
                     positiveDouble("rate-seconds", m.getOrDefault("rate-seconds", "2")), cpuRate,
                     positiveDouble("saturation-seconds", m.getOrDefault("saturation-seconds", "2")),
