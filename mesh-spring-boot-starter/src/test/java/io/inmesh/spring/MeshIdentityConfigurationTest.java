@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inmesh.Mesh;
 import io.inmesh.Workload;
 import io.inmesh.security.CertificateSource;
-import io.inmesh.spring.internal.MeshSslBundle;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.Map;
@@ -82,8 +81,7 @@ class MeshIdentityConfigurationTest {
     @Test
     void withoutCertificatesThereIsNoTlsAndNoBundle() {
         runner.run(context -> {
-            assertThat(context).hasNotFailed().doesNotHaveBean(CertificateSource.class)
-                    .doesNotHaveBean(MeshSslBundle.class);
+            assertThat(context).hasNotFailed().doesNotHaveBean(CertificateSource.class);
             assertThat(context.getBean(Mesh.class).tls()).isNull();
             assertThat(context.getBean(SslBundles.class).getBundleNames()).doesNotContain("mesh");
         });
