@@ -64,7 +64,7 @@ stop() {
   set +e
   if [ "${#pids[@]}" -gt 0 ]; then
     echo
-    echo "bookinfo: stopping ${#pids[@]} services ..."
+    echo "bookinfo: stopping ${#pids[@]} processes ..."
     kill "${pids[@]}" 2>/dev/null || true
     for _ in $(seq 1 60); do
       alive=0
@@ -134,5 +134,8 @@ INFO
 if [ "${BOOKINFO_VIEW:-on}" = "off" ]; then
   wait "${pids[0]}"
 else
-  java -Xmx64m -XX:TieredStopAtLevel=1 -jar "$jar" view
+  # in the background, so that a SIGTERM (kill, timeout) reaches the trap at once; Ctrl-C stops it with the rest
+  java -Xmx64m -XX:TieredStopAtLevel=1 -jar "$jar" view &
+  pids+=("$!")
+  wait "$!"
 fi

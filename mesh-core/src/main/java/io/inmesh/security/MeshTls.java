@@ -67,6 +67,8 @@ public final class MeshTls implements AutoCloseable {
     private final ConcurrentMap<Set<SpiffeId>, SSLContext> clientContexts = new ConcurrentHashMap<>();
     private final ConcurrentMap<Set<SpiffeId>, SSLSocketFactory> socketFactories = new ConcurrentHashMap<>();
     private final AutoCloseable listener;
+    private final java.util.List<java.util.function.Consumer<CertificateBundle>> swapListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String ownRejection;
     private volatile Optional<String> sourceRejectionAtOwn = Optional.empty();
 
@@ -137,6 +139,25 @@ public final class MeshTls implements AutoCloseable {
         // certificates. Connections already made with the old factories keep working until they close.
         socketFactories.clear();
         clientContexts.clear();
+        for (java.util.function.Consumer<CertificateBundle> l : swapListeners) {
+            try {
+                l.accept(bundle);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, () -> "InMesh TLS: a listener failed on the new material " + bundle + ": "
+                        + e);
+            }
+        }
+    }
+
+    /**
+     * Registers a listener called with each new bundle after this object took it (new handshakes use it), on the
+     * source's thread; material this object refused is not passed on. For what serves the material elsewhere (a web
+     * server's TLS configuration). Closing the returned handle removes the listener.
+     */
+    public AutoCloseable addListener(java.util.function.Consumer<CertificateBundle> listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        swapListeners.add(listener);
+        return () -> swapListeners.remove(listener);
     }
 
     private static void invalidateSessions(SSLContext context) {

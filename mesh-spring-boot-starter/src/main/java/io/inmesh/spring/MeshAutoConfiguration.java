@@ -17,7 +17,6 @@ import okhttp3.OkHttpClient;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -88,14 +87,14 @@ public class MeshAutoConfiguration {
     }
 
     /**
-     * The mesh's TLS material as the SSL bundle {@code mesh} (updated on rotation), for the web server and for anything
+     * The mesh's TLS material as the SSL bundle {@code mesh} (updated on rotation) when the mesh has mutual TLS (from
+     * {@code mesh.certificates.*} or the application's own {@code Mesh} bean), for the web server and for anything
      * else of the application's that takes an SSL bundle.
      */
     @Bean(destroyMethod = "close")
-    @ConditionalOnBean(CertificateSource.class)
     @ConditionalOnMissingBean(MeshSslBundle.class)
-    MeshSslBundle meshSslBundle(Mesh mesh, CertificateSource certificates) {
-        return new MeshSslBundle(mesh, certificates);
+    MeshSslBundle meshSslBundle(Mesh mesh) {
+        return new MeshSslBundle(mesh);
     }
 
     /**

@@ -38,7 +38,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * }</pre>
  *
  * @param enabled        the kill switch: false leaves the application as if the starter were absent (no mesh, no
- *                       filter, no client)
+ *                       filter, no mesh TLS); @MeshClient clients then call the same URLs directly
  * @param namespace      the workload's namespace (Kubernetes namespace); by default @MeshService's namespace, else
  *                       default
  * @param serviceAccount the workload's service account, part of its SPIFFE identity; by default @MeshService's

@@ -109,15 +109,25 @@ public class MeshWebFilter implements WebFilter, Ordered {
     }
 
     /**
-     * Whether the request came to Spring Boot's separate management server ({@code management.server.port}), whose
-     * child context picks up this filter from the application's: the actuator's port is not a mesh port (as Istio's
-     * sidecar leaves the metrics port alone), so neither PeerAuthentication nor metrics apply to it.
+     * Whether the request is for an actuator endpoint on Spring Boot's separate management server
+     * ({@code management.server.port}), whose child context picks up this filter from the application's: the actuator
+     * is not mesh traffic (as Istio's sidecar leaves the metrics port alone), so neither PeerAuthentication nor
+     * metrics apply to it. Anything else the management server answers (functional routes of the application's, which
+     * WebFlux's child context also serves) goes through the mesh's checks as on the main port.
      */
     private static boolean onManagementServer(ServerWebExchange exchange) {
         org.springframework.context.ApplicationContext context = exchange.getApplicationContext();
-        return MANAGEMENT_AWARE && context != null
-                && org.springframework.boot.web.server.context.WebServerApplicationContext.hasServerNamespace(
-                        context, "management");
+        if (!MANAGEMENT_AWARE || context == null
+                || !org.springframework.boot.web.server.context.WebServerApplicationContext.hasServerNamespace(
+                        context, "management")) {
+            return false;
+        }
+        String base = context.getEnvironment().getProperty("management.endpoints.web.base-path", "/actuator");
+        String path = exchange.getRequest().getPath().pathWithinApplication().value();
+        if (base.isEmpty() || base.equals("/")) {
+            return false; // the actuator at the root cannot be told from the application's routes: check it all
+        }
+        return path.equals(base) || path.startsWith(base.endsWith("/") ? base : base + "/");
     }
 
     private static final boolean MANAGEMENT_AWARE = org.springframework.util.ClassUtils.isPresent(

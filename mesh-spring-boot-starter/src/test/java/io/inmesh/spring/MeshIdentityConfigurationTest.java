@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inmesh.Mesh;
 import io.inmesh.Workload;
+import io.inmesh.security.CertificateBundle;
 import io.inmesh.security.CertificateSource;
-import io.inmesh.spring.internal.MeshSslBundle;
+import io.inmesh.security.CertificateSources;
+import io.inmesh.security.SpiffeId;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.Map;
@@ -82,8 +85,7 @@ class MeshIdentityConfigurationTest {
     @Test
     void withoutCertificatesThereIsNoTlsAndNoBundle() {
         runner.run(context -> {
-            assertThat(context).hasNotFailed().doesNotHaveBean(CertificateSource.class)
-                    .doesNotHaveBean(MeshSslBundle.class);
+            assertThat(context).hasNotFailed().doesNotHaveBean(CertificateSource.class);
             assertThat(context.getBean(Mesh.class).tls()).isNull();
             assertThat(context.getBean(SslBundles.class).getBundleNames()).doesNotContain("mesh");
         });
@@ -129,5 +131,28 @@ class MeshIdentityConfigurationTest {
     void anUnknownSourceFailsNamingTheAllowedValues() {
         runner.withPropertyValues("mesh.certificates.source=vault").run(context -> assertThat(context)
                 .getFailure().hasStackTraceContaining("mesh.certificates.source"));
+    }
+
+    @Test
+    void pemFilesOfAnotherTrustDomainFailNamingMeshTrustDomain() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("pem"));
+        try (CertificateSource other = CertificateSources.builtInCa(tmp.resolve("other-ca"),
+                SpiffeId.parse("spiffe://example.org/ns/default/sa/default"))) {
+            CertificateBundle b = other.current();
+            Files.writeString(dir.resolve("cert-chain.pem"), pem("CERTIFICATE", b.leaf().getEncoded()));
+            Files.writeString(dir.resolve("key.pem"), pem("PRIVATE KEY", b.privateKey().getEncoded()));
+            Files.writeString(dir.resolve("root-cert.pem"), pem("CERTIFICATE", b.trustAnchors().get(0).getEncoded()));
+        }
+        runner.withPropertyValues("mesh.certificates.source=pem-files", "mesh.certificates.directory=" + dir)
+                .run(context -> assertThat(context).getFailure()
+                        .hasStackTraceContaining("is not in the mesh's trust domain cluster.local (mesh.trust-domain)"));
+        runner.withPropertyValues("mesh.certificates.source=pem-files", "mesh.certificates.directory=" + dir,
+                "mesh.trust-domain=example.org").run(context -> assertThat(context.getBean(Mesh.class).tls()
+                .identity().toString()).isEqualTo("spiffe://example.org/ns/default/sa/default"));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 }

@@ -15,6 +15,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /** The workload certificate source {@code mesh.certificates.*} asks for. */
 public final class MeshCertificates {
+    private static final System.Logger LOG = System.getLogger("io.inmesh.spring");
     private MeshCertificates() {
     }
 
@@ -31,8 +32,15 @@ public final class MeshCertificates {
                 case BUILT_IN_CA:
                     return CertificateSources.builtInCa(c.caDirectory(), identity, c.ttl(), Clock.systemUTC());
                 case PEM_FILES:
-                    return CertificateSources.pemFiles(c.directory(), c.certChainFile(), c.keyFile(),
-                            c.rootCertFile(), WatchOptions.defaults());
+                    CertificateSource files = CertificateSources.pemFiles(c.directory(), c.certChainFile(),
+                            c.keyFile(), c.rootCertFile(), WatchOptions.defaults());
+                    SpiffeId inFiles = files.current().spiffeId();
+                    if (!inFiles.equals(identity)) {
+                        LOG.log(System.Logger.Level.WARNING, "InMesh: the certificate in " + c.directory() + " is for "
+                                + inFiles + ", not for this workload's " + identity + " (mesh.namespace,"
+                                + " mesh.service-account): peers and their policies see " + inFiles);
+                    }
+                    return files;
                 default:
                     throw new IllegalStateException("mesh.certificates.source is none");
             }

@@ -103,6 +103,14 @@ public final class MeshFactory {
                 .trustDomain(properties.trustDomain())
                 .telemetry(telemetry);
         if (certificates != null) {
+            String certificateDomain = certificates.current().spiffeId().trustDomain();
+            if (!certificateDomain.equals(properties.trustDomain())) {
+                throw new MeshStartupException("the workload certificate's identity "
+                        + certificates.current().spiffeId() + " is not in the mesh's trust domain "
+                        + properties.trustDomain() + " (mesh.trust-domain)", "Set mesh.trust-domain="
+                        + certificateDomain + ", or use certificates issued for " + properties.trustDomain() + ".",
+                        null);
+            }
             b.certificates(certificates);
         }
         if (extras != null && extras.registry() != null) {
@@ -110,10 +118,10 @@ public final class MeshFactory {
         }
         List<Path> locations = properties.config().locations();
         List<ConfigSource> extraSources = extras == null ? List.of() : extras.sources();
+        List<ConfigSource> sources = new ArrayList<>(extraSources);
         if (locations.isEmpty() && extraSources.isEmpty()) {
             b.configFiles(List.of());
         } else {
-            List<ConfigSource> sources = new ArrayList<>(extraSources);
             for (Path p : locations) {
                 try {
                     sources.add(ConfigSources.detect(p));
@@ -125,8 +133,11 @@ public final class MeshFactory {
             }
             b.config(sources.size() == 1 ? sources.get(0) : new CompositeConfigSource(sources));
         }
+        boolean built = false;
         try {
-            return b.build();
+            Mesh mesh = b.build();
+            built = true;
+            return mesh;
         } catch (InvalidConfigException e) {
             throw new MeshStartupException(where(locations, extraSources) + ": the mesh configuration is"
                     + " invalid:\n" + e.getMessage(), "Fix these and restart (mesh validate PATH shows the same"
@@ -135,6 +146,10 @@ public final class MeshFactory {
         } catch (IOException e) {
             throw new MeshStartupException(where(locations, extraSources) + ": cannot read the mesh"
                     + " configuration: " + e.getMessage(), "Check that the files are readable by this process.", e);
+        } finally {
+            if (!built) {
+                sources.forEach(ConfigSource::close); // no watcher thread outlives a failed start (idempotent)
+            }
         }
     }
 

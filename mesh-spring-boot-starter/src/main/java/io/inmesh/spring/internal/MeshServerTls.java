@@ -16,16 +16,20 @@ import org.springframework.core.Ordered;
  * <ul>
  *   <li>Reactor Netty: a {@link NettyTlsDetector} on every connection, so the port takes mesh TLS and plaintext alike
  *       and PeerAuthentication is applied live, per request, by the inbound filter.</li>
- *   <li>Tomcat, Jetty: the SSL bundle {@value MeshSslBundle#NAME} with client certificates requested ({@code want}),
- *       reloaded on rotation. These servers take TLS only on a TLS port: when the port's mode at start-up is
- *       DISABLE, the port is left plaintext instead. A later change across DISABLE is applied per request by the
- *       filter, and logged as needing a restart for the transport.</li>
+ *   <li>Tomcat: the SSL bundle {@value MeshSslBundle#NAME} with client certificates requested ({@code want}),
+ *       reloaded on rotation. Tomcat takes TLS only on a TLS port: when the port's mode at start-up is DISABLE, the
+ *       port is left plaintext instead. A later change across DISABLE is applied per request by the filter, and logged
+ *       as needing a restart for the transport.</li>
+ *   <li>Other servers (Jetty, Undertow): not served, with a warning. Spring Boot does not reload their SSL bundles, so
+ *       they would keep serving a certificate the built-in CA replaces every 12 hours; the port stays plaintext, and a
+ *       STRICT PeerAuthentication refuses every request on it (fails closed).</li>
  * </ul>
  * Runs after Spring Boot's own customizers (which apply {@code server.ssl.*}).
  */
 public final class MeshServerTls implements WebServerFactoryCustomizer<ConfigurableWebServerFactory>, Ordered {
     private static final System.Logger LOG = System.getLogger("io.inmesh.spring");
     private static final String NETTY_FACTORY = "org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory";
+    private static final String TOMCAT_FACTORY = "org.springframework.boot.tomcat.TomcatWebServerFactory";
 
     private final Mesh mesh;
     private final SslBundles bundles;
@@ -56,8 +60,15 @@ public final class MeshServerTls implements WebServerFactoryCustomizer<Configura
                 return;
             }
         }
-        if (isNetty(factory)) {
+        if (is(factory, NETTY_FACTORY)) {
             NettyCustomizer.add(factory, tls);
+            return;
+        }
+        if (!is(factory, TOMCAT_FACTORY)) {
+            LOG.log(System.Logger.Level.WARNING, "InMesh: " + factory.getClass().getSimpleName() + " cannot serve the"
+                    + " mesh's TLS (Spring Boot reloads SSL bundles for Tomcat and Reactor Netty only, and the"
+                    + " workload certificate rotates); the port stays plaintext and STRICT PeerAuthentication refuses"
+                    + " every request on it. Use Tomcat or Reactor Netty, or set mesh.server.tls=false to silence this");
             return;
         }
         int port = factory instanceof AbstractConfigurableWebServerFactory
@@ -77,9 +88,9 @@ public final class MeshServerTls implements WebServerFactoryCustomizer<Configura
         watchTransport(port, servingTls);
     }
 
-    private static boolean isNetty(ConfigurableWebServerFactory factory) {
+    private static boolean is(ConfigurableWebServerFactory factory, String className) {
         for (Class<?> c = factory.getClass(); c != null; c = c.getSuperclass()) {
-            if (NETTY_FACTORY.equals(c.getName())) {
+            if (className.equals(c.getName())) {
                 return true;
             }
         }
@@ -88,6 +99,7 @@ public final class MeshServerTls implements WebServerFactoryCustomizer<Configura
 
     /** Logs when the port's mode moves across DISABLE, which this server's transport follows only on restart. */
     private void watchTransport(int port, boolean servingTls) {
+        close();
         transportWatch = mesh.config().addUpdateListener(update -> {
             boolean wantTls = mesh.mtlsMode(port) != PeerAuthentication.Mode.DISABLE;
             if (wantTls != servingTls) {
@@ -100,10 +112,15 @@ public final class MeshServerTls implements WebServerFactoryCustomizer<Configura
     }
 
     /** Stops watching the configuration. */
-    public void close() throws Exception {
+    public void close() {
         AutoCloseable w = transportWatch;
+        transportWatch = null;
         if (w != null) {
-            w.close();
+            try {
+                w.close();
+            } catch (Exception impossible) {
+                // removing a listener from a list does not fail
+            }
         }
     }
 

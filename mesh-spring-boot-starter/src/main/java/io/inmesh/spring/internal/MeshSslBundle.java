@@ -2,7 +2,6 @@ package io.inmesh.spring.internal;
 
 import io.inmesh.Mesh;
 import io.inmesh.security.CertificateBundle;
-import io.inmesh.security.CertificateSource;
 import io.inmesh.security.MeshTls;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -18,9 +17,9 @@ import org.springframework.boot.ssl.SslOptions;
 import org.springframework.boot.ssl.SslStoreBundle;
 
 /**
- * Registers the mesh's TLS material as the Spring Boot SSL bundle {@value #NAME}: the workload certificate and key,
- * and the mesh's trust bundle as trust store. When the certificate source rotates the material (and the mesh accepted
- * it), the bundle is updated: Spring Boot's web servers that serve the bundle (Tomcat, Jetty) reload it for new
+ * Registers the mesh's TLS material ({@link Mesh#tls()}, when the mesh has one) as the Spring Boot SSL bundle
+ * {@value #NAME}: the workload certificate and key, and the mesh's trust bundle as trust store. When the mesh takes
+ * new material (rotation), the bundle is updated: Spring Boot's Tomcat, which serves the bundle, reloads it for new
  * connections; live connections keep theirs.
  *
  * <p>The key store lives only in memory, under a random password made for it.
@@ -32,13 +31,11 @@ public final class MeshSslBundle implements SslBundleRegistrar, AutoCloseable {
     private static final String ALIAS = "mesh";
 
     private final MeshTls tls;
-    private final CertificateSource source;
     private volatile AutoCloseable listener;
     private volatile CertificateBundle registered;
 
-    public MeshSslBundle(Mesh mesh, CertificateSource source) {
+    public MeshSslBundle(Mesh mesh) {
         this.tls = mesh.tls();
-        this.source = source;
     }
 
     @Override
@@ -49,9 +46,8 @@ public final class MeshSslBundle implements SslBundleRegistrar, AutoCloseable {
         CertificateBundle current = tls.current();
         registry.registerBundle(NAME, bundle(current));
         registered = current;
-        // MeshTls listens to the same source and was registered first: when this runs, it has taken or refused
-        // the new material, and tls.current() is what the mesh's own connections use.
-        listener = source.addListener(ignored -> {
+        // called after the mesh took new material: what its own connections use from now on
+        listener = tls.addListener(ignored -> {
             CertificateBundle now = tls.current();
             if (now != registered) {
                 try {

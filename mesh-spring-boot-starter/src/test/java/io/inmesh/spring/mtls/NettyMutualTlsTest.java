@@ -116,7 +116,11 @@ class NettyMutualTlsTest {
             assertThat(viaMesh()).isEqualTo("200 https spiffe://cluster.local/ns/default/sa/productpage");
             int management = Integer.parseInt(details.getEnvironment().getProperty("local.management.port"));
             assertThat(curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + management
-                    + "/actuator/health").out()).as("the management port is not a mesh port").isEqualTo("200");
+                    + "/actuator/health").out()).as("the actuator is not mesh traffic").isEqualTo("200");
+            assertThat(curl("-s", "http://127.0.0.1:" + management + "/secret").out())
+                    .as("the application's routes that the management server also serves are checked")
+                    .startsWith("mTLS required");
+            assertThat(curl("-s", "http://127.0.0.1:" + port + "/secret").out()).startsWith("mTLS required");
         } finally {
             write("peer-authentication.yaml", peerAuthentication("PERMISSIVE"));
         }

@@ -15,6 +15,15 @@ import org.springframework.web.bind.annotation.RestController;
 @MeshService(name = "details", version = "v1")
 @RestController
 public class DetailsApplication {
+    /** A functional route: WebFlux's management child context serves it too, on the management port. */
+    @org.springframework.context.annotation.Bean
+    org.springframework.web.reactive.function.server.RouterFunction<?> secret() {
+        return org.springframework.web.reactive.function.server.RouterFunctions.route()
+                .GET("/secret", request -> org.springframework.web.reactive.function.server.ServerResponse.ok()
+                        .bodyValue("secret"))
+                .build();
+    }
+
     @GetMapping("/details")
     String details(ServerHttpRequest request) throws CertificateParsingException {
         return request.getURI().getScheme() + " " + peer(request.getSslInfo());

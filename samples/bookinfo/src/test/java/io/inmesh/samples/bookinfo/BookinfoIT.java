@@ -61,6 +61,12 @@ class BookinfoIT {
         pb.environment().put("BOOKINFO_VIEW", "off");
         pb.environment().put("BOOKINFO_SKIP_BUILD", "1");
         demo = pb.start();
+        // a test JVM that is stopped or killed must not leave the demo running on its fixed ports
+        Process started = demo;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            started.descendants().forEach(ProcessHandle::destroyForcibly);
+            started.destroyForcibly();
+        }));
         BufferedReader lines = new BufferedReader(new InputStreamReader(demo.getInputStream(),
                 StandardCharsets.UTF_8));
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
@@ -98,7 +104,7 @@ class BookinfoIT {
                 s.onExit().get(60, TimeUnit.SECONDS);
             }
             reader.join(10_000);
-            assertThat(output.toString()).contains("bookinfo: stopping 6 services");
+            assertThat(output.toString()).contains("bookinfo: stopping 6 processes");
         } finally {
             Files.writeString(WORK.resolve("run.sh.out"), output);
             services.forEach(ProcessHandle::destroyForcibly);
@@ -260,9 +266,14 @@ class BookinfoIT {
             }
         }
         assertThat(unavailable).as("some of 30 concurrent page loads find details' pool full").isPositive();
-        String metrics = get("http://127.0.0.1:10080/actuator/prometheus", null, null).body();
-        assertThat(metrics).contains("inmesh_connection_pool_overflows_total{")
-                .contains("istio_requests_total{");
+        double overflows = 0;
+        for (String line : get("http://127.0.0.1:10080/actuator/prometheus", null, null).body().split("\n")) {
+            if (line.startsWith("inmesh_connection_pool_overflows_total{")
+                    && line.contains("details.default.svc.cluster.local")) {
+                overflows += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        assertThat(overflows).as("the product page's mesh counted overflows (UO) to details").isPositive();
     }
 
     @Test
