@@ -59,9 +59,10 @@ class ForwardedHeadersGuardTest {
     void forwardedHeadersSetExplicitlyNeedTheMeshsConsent() {
         assertThatThrownBy(() -> new SpringApplicationBuilder(WebTestApplication.class)
                 .properties("server.port=0", "server.forward-headers-strategy=native").run().close())
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("mesh.trust-forwarded-headers=true")
-                .hasMessageContaining("server.forward-headers-strategy=native");
+                .isInstanceOf(io.inmesh.spring.internal.MeshStartupException.class)
+                .hasMessageContaining("server.forward-headers-strategy=native")
+                .satisfies(e -> assertThat(((io.inmesh.spring.internal.MeshStartupException) e).action())
+                        .contains("mesh.trust-forwarded-headers=true"));
         new SpringApplicationBuilder(WebTestApplication.class).properties("server.port=0",
                 "server.forward-headers-strategy=native", "mesh.trust-forwarded-headers=true",
                 "management.otlp.metrics.export.enabled=false").run().close();
