@@ -553,9 +553,11 @@ abstract class Cond {
      * {@code request.headers[name]}: Istio's {@code HeaderMatcher} on the header, whose repeated values Envoy joins
      * with {@code ,} before matching (Istio, "Authorization Policy Normalization": duplicate headers). With
      * {@code inline}, {@code request.experimental.inline.headers[name]}: the value matches any comma-separated
-     * element ({@code HeaderMatcherWithRegex}).
+     * element ({@code HeaderMatcherWithRegex}). With {@code anyRepeatedValue} (DENY and AUDIT policies), a repeated
+     * header also matches when one of its values alone does: sending the header twice must not step around a DENY
+     * while the application reads the first value.
      */
-    static Cond header(String lowerCaseName, String v, boolean inline) {
+    static Cond header(String lowerCaseName, String v, boolean inline, boolean anyRepeatedValue) {
         ValueMatcher m = ValueMatcher.of(v, false, true);
         return new Cond() {
             @Override
@@ -563,6 +565,13 @@ abstract class Cond {
                 List<String> values = r.headers(lowerCaseName);
                 if (values == null || values.isEmpty()) {
                     return false;
+                }
+                if (anyRepeatedValue && values.size() > 1) {
+                    for (String one : values) {
+                        if (one != null && m.matches(one)) {
+                            return true;
+                        }
+                    }
                 }
                 String joined = values.size() == 1 ? values.get(0) : String.join(",", values);
                 if (!inline || m.kind() == ValueMatcher.Kind.PRESENT) {

@@ -165,7 +165,11 @@ final class PolicyCompiler {
 
     private Cond condition(Condition w) {
         String key = w.key() == null ? "" : w.key();
-        Function<String, Cond> values = valuesFor(key);
+        // in a DENY or AUDIT policy, a header sent several times matches a value when one of its values does (Envoy
+        // matches the joined values only, so repeating the header would step around the DENY); notValues keep
+        // Envoy's joined form, which already fails closed for them
+        Function<String, Cond> values = valuesFor(key, action != Action.ALLOW);
+        Function<String, Cond> notValues = valuesFor(key, false);
         if (values == null) {
             // unknown key (the validator refuses it): ALLOW allows less, DENY and AUDIT match more
             if (action == Action.ALLOW) {
@@ -174,12 +178,16 @@ final class PolicyCompiler {
             return Cond.ALWAYS;
         }
         List<Cond> and = new ArrayList<>();
-        field(and, w.values(), w.notValues(), values);
+        field(and, w.values(), null, values);
+        field(and, null, w.notValues(), notValues);
         return Cond.allOf(and);
     }
 
-    /** How one value of a condition with {@code key} compiles, or null for an unknown key. */
-    private Function<String, Cond> valuesFor(String key) {
+    /**
+     * How one value of a condition with {@code key} compiles, or null for an unknown key; {@code anyRepeatedValue}: a
+     * repeated header matches when any one of its values does, not only their joined form.
+     */
+    private Function<String, Cond> valuesFor(String key, boolean anyRepeatedValue) {
         switch (key) {
             case "source.ip":
                 return v -> Cond.ip(Cond.Address.SOURCE, v);
@@ -209,12 +217,12 @@ final class PolicyCompiler {
         String header = bracketed(key, "request.headers[");
         if (header != null) {
             String name = header.toLowerCase(Locale.ROOT);
-            return v -> Cond.header(name, v, false);
+            return v -> Cond.header(name, v, false, anyRepeatedValue);
         }
         String inline = bracketed(key, "request.experimental.inline.headers[");
         if (inline != null) {
             String name = inline.toLowerCase(Locale.ROOT);
-            return v -> Cond.header(name, v, true);
+            return v -> Cond.header(name, v, true, anyRepeatedValue);
         }
         String claims = bracketed(key, "request.auth.claims[");
         if (claims != null) {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Security review (scratch): authorization matching edge cases. A failing assertion is a finding. */
+/** Authorization bypass attempts through hosts and headers: each is refused (a failing assertion is a bypass). */
 class AuthzBypassTest {
 
     private static AuthorizationPolicy policy(String name, Action action, Rule... rules) {
@@ -82,8 +82,46 @@ class AuthzBypassTest {
     // ---- headers --------------------------------------------------------------------------------------------------
 
     /**
-     * Repeated headers are joined with ',' before matching (as Envoy does), so a DENY on one header value is stepped
-     * around by sending the header twice, while the application's getHeader() returns the first value "admin".
-     * Istio-compatible, but a DENY that fails open.
+     * Repeated headers are joined with ',' before matching (as Envoy does): a DENY on one header value would be stepped
+     * around by sending the header twice ("admin,admin" is not "admin"), while the application's getHeader() returns
+     * the first value "admin". In DENY policies a repeated header matches when any one of its values does.
      */
+    @Test
+    void aDenyOnAHeaderValueIsNotSteppedAroundByRepeatingTheHeader() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("deny-admin", Action.DENY,
+                when("request.headers[x-role]", "admin"))), PathNormalizer.standard());
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "admin")).allowed())
+                .as("control: once").isFalse();
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "admin").header("x-role", "admin"))
+                .allowed()).as("twice").isFalse();
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "guest").header("x-role", "admin"))
+                .allowed()).as("after another value").isFalse();
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "guest").header("x-role", "viewer"))
+                .allowed()).as("neither value is admin").isTrue();
+    }
+
+    /**
+     * In an ALLOW policy the joined form is what matches (as in Envoy): a second value that the policy allows does not
+     * let in a request whose first value (what the application reads) it does not allow.
+     */
+    @Test
+    void anAllowOnAHeaderValueDoesNotLetInARepeatedHeaderWithAnotherValue() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("allow-tenant-a", Action.ALLOW,
+                when("request.headers[x-tenant]", "a"))), PathNormalizer.standard());
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-tenant", "a")).allowed()).as("control").isTrue();
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-tenant", "b").header("x-tenant", "a"))
+                .allowed()).isFalse();
+    }
+
+    /** notValues in a DENY keep the joined form, which already fails closed: "admin,x" is not "admin". */
+    @Test
+    void aDenyWithNotValuesStillAppliesToARepeatedHeader() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("deny-non-admin", Action.DENY,
+                new Rule(null, null, List.of(new Condition("request.headers[x-role]", null, List.of("admin")))))),
+                PathNormalizer.standard());
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "admin")).allowed()).as("control")
+                .isTrue();
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "admin").header("x-role", "x"))
+                .allowed()).isFalse();
+    }
 }

@@ -59,7 +59,7 @@ class ConditionOrderTest {
         assertThat(Cond.port(8080).cost()).isLessThan(Cond.path("/api/*").cost());
         assertThat(Cond.method("GET").cost()).isLessThan(Cond.path("/api/*").cost());
         assertThat(Cond.path("/api/*").cost()).isLessThan(Cond.host("example.com").cost());
-        assertThat(Cond.host("example.com").cost()).isLessThan(Cond.header("x-tenant", "t1", false).cost());
+        assertThat(Cond.host("example.com").cost()).isLessThan(Cond.header("x-tenant", "t1", false, false).cost());
         assertThat(Cond.not(Cond.anyOf(List.of(Cond.method("GET"), Cond.method("POST")))).cost()).isEqualTo(2);
     }
 
