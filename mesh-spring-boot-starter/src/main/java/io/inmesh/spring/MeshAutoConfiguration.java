@@ -66,9 +66,15 @@ public class MeshAutoConfiguration {
                      ListableBeanFactory beans, ObjectProvider<MeshExtras> extras,
                      ObjectProvider<CertificateSource> certificates) {
         MeshExtras e = extras.getIfUnique();
-        return MeshFactory.mesh(properties, telemetry, MeshFactory.effectiveWorkload(properties,
-                        environment.getProperty("spring.application.name"), DeclaredWorkload.find(beans, environment),
-                        e), e, certificates.getIfUnique());
+        return MeshFactory.mesh(properties, telemetry, workload(properties, environment, beans, e), e,
+                certificates.getIfUnique());
+    }
+
+    /** The workload the mesh runs as (the same for the mesh and its certificate). */
+    private static io.inmesh.Workload workload(MeshProperties properties, Environment environment,
+                                               ListableBeanFactory beans, MeshExtras extras) {
+        return MeshFactory.effectiveWorkload(properties, environment.getProperty("spring.application.name"),
+                DeclaredWorkload.find(beans, environment), extras);
     }
 
     /**
@@ -81,9 +87,7 @@ public class MeshAutoConfiguration {
     @Conditional(MeshCertificates.Configured.class)
     public CertificateSource meshCertificateSource(MeshProperties properties, Environment environment,
                                                    ListableBeanFactory beans, ObjectProvider<MeshExtras> extras) {
-        return MeshCertificates.open(properties, MeshFactory.effectiveWorkload(properties,
-                environment.getProperty("spring.application.name"), DeclaredWorkload.find(beans, environment),
-                extras.getIfUnique()));
+        return MeshCertificates.open(properties, workload(properties, environment, beans, extras.getIfUnique()));
     }
 
     /**
