@@ -15,14 +15,7 @@ import java.util.concurrent.TimeUnit;
 /** What the mutual-TLS application tests share: mesh YAML in a watched directory, and outside clients (curl, openssl). */
 final class MeshTestFiles {
     /** Spring Boot's own tracing and observation are not what these tests are about. */
-    static final String EXCLUDE = "spring.autoconfigure.exclude="
-            + "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration,"
-            + "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration,"
-            + "org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure"
-            + ".OpenTelemetryTracingAutoConfiguration,"
-            + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration,"
-            + "org.springframework.boot.webclient.autoconfigure.WebClientObservationAutoConfiguration,"
-            + "org.springframework.boot.restclient.autoconfigure.RestClientObservationAutoConfiguration";
+    static final String EXCLUDE = io.inmesh.spring.WithoutSpringTracing.EXCLUDE;
 
     private MeshTestFiles() {
     }

@@ -44,15 +44,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
                 "mesh.config.locations=src/test/resources/mesh",
                 "mesh.tracing.sampling-percent=100",
                 "mesh.access-log.format=json",
-                "spring.autoconfigure.exclude="
-                        + "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration,"
-                        // needs the ObservationRegistry excluded above (spring-boot-webclient is on the test classpath)
-                        + "org.springframework.boot.webclient.autoconfigure.WebClientObservationAutoConfiguration,"
-                        + "org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration,"
-                        + "org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure"
-                        + ".OpenTelemetryTracingAutoConfiguration,"
-                        + "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration,"
-                        + "org.springframework.boot.restclient.autoconfigure.RestClientObservationAutoConfiguration",
+                io.inmesh.spring.WithoutSpringTracing.EXCLUDE,
                 "management.otlp.metrics.export.enabled=false",
         })
 class MeshWebFilterTest {
