@@ -3,11 +3,6 @@ package io.inmesh.spring.web;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -36,24 +31,10 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * asynchronously. What trace each piece of code saw is kept in {@link #SEEN}, keyed by a label.
  */
 @SpringBootApplication
+@org.springframework.context.annotation.Import(io.inmesh.spring.InMemoryTracing.class)
 public class WebTestApplication {
     /** The trace id current in a piece of code, by label ("-" when none). */
     public static final Map<String, String> SEEN = new ConcurrentHashMap<>();
-
-    @Bean
-    InMemorySpanExporter spanExporter() {
-        return InMemorySpanExporter.create();
-    }
-
-    @Bean
-    OpenTelemetry openTelemetry(InMemorySpanExporter exporter) {
-        return OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder()
-                        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-                        .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
-                        .build())
-                .build();
-    }
 
     @Bean
     io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {

@@ -2,11 +2,6 @@ package io.inmesh.spring.webflux;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -33,6 +28,7 @@ import reactor.core.scheduler.Schedulers;
  * thread it ran on in {@link #THREADS}, keyed by a label.
  */
 @SpringBootApplication
+@org.springframework.context.annotation.Import(io.inmesh.spring.InMemoryTracing.class)
 public class WebFluxTestApplication {
     /** The trace id current in a piece of code, by label ("-" when none). */
     public static final Map<String, String> SEEN = new ConcurrentHashMap<>();
@@ -40,21 +36,6 @@ public class WebFluxTestApplication {
     public static final Map<String, String> THREADS = new ConcurrentHashMap<>();
     /** Counted down when the never-answering endpoint was called. */
     public static volatile CountDownLatch hanging = new CountDownLatch(1);
-
-    @Bean
-    InMemorySpanExporter spanExporter() {
-        return InMemorySpanExporter.create();
-    }
-
-    @Bean
-    OpenTelemetry openTelemetry(InMemorySpanExporter exporter) {
-        return OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder()
-                        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-                        .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
-                        .build())
-                .build();
-    }
 
     @Bean
     io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {

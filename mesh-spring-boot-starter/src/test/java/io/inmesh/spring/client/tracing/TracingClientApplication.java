@@ -2,11 +2,6 @@ package io.inmesh.spring.client.tracing;
 
 import io.inmesh.spring.MeshClient;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.time.Duration;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -22,22 +17,8 @@ import reactor.core.scheduler.Schedulers;
  * OpenTelemetry SDK exporting to memory (parent-based, always on).
  */
 @SpringBootApplication
+@org.springframework.context.annotation.Import(io.inmesh.spring.InMemoryTracing.class)
 public class TracingClientApplication {
-
-    @Bean
-    InMemorySpanExporter spanExporter() {
-        return InMemorySpanExporter.create();
-    }
-
-    @Bean
-    OpenTelemetry openTelemetry(InMemorySpanExporter exporter) {
-        return OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder()
-                        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-                        .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
-                        .build())
-                .build();
-    }
 
     @RestController
     static class Endpoints {
