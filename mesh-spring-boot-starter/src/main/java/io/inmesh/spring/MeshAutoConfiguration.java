@@ -202,12 +202,14 @@ public class MeshAutoConfiguration {
             return registration;
         }
 
-        /** Ends a call whose error page the container rendered without an ERROR dispatch. */
+        /**
+         * Ends a call whose error page the container rendered without an ERROR dispatch: a valve on Tomcat, a
+         * request listener on other servlet containers.
+         */
         @Bean
-        org.springframework.boot.web.servlet.ServletListenerRegistrationBean<MeshServerFilter.RequestEnd>
-                meshServerRequestEnd() {
-            return new org.springframework.boot.web.servlet.ServletListenerRegistrationBean<>(
-                    new MeshServerFilter.RequestEnd());
+        @ConditionalOnClass(name = "org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory")
+        io.inmesh.spring.internal.ServletRequestEnd meshServletRequestEnd() {
+            return new io.inmesh.spring.internal.ServletRequestEnd();
         }
     }
 

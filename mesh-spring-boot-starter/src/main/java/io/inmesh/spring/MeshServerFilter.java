@@ -166,12 +166,19 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
 
     /**
      * Ends a call still waiting for an error page when the request is over (the container answered without an
-     * ERROR dispatch). Registered by the auto-configuration as a servlet request listener.
+     * ERROR dispatch). The auto-configuration calls {@link #requestOver} from a Tomcat engine valve, and registers this
+     * as a servlet request listener on other containers (on Tomcat, any request listener makes every request
+     * attribute change build an event, which costs every request).
      */
     public static final class RequestEnd implements jakarta.servlet.ServletRequestListener {
         @Override
         public void requestDestroyed(jakarta.servlet.ServletRequestEvent event) {
-            Object tracker = event.getServletRequest().getAttribute(TRACKER_ATTRIBUTE);
+            requestOver(event.getServletRequest());
+        }
+
+        /** The container is done with {@code request}: ends its call if it still waits for an error page. */
+        public static void requestOver(jakarta.servlet.ServletRequest request) {
+            Object tracker = request.getAttribute(TRACKER_ATTRIBUTE);
             if (tracker instanceof Tracker && ((Tracker) tracker).awaitingErrorPage()) {
                 ((Tracker) tracker).endAfterErrorPage();
             }

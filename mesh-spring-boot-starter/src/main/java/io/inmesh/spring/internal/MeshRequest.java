@@ -35,13 +35,23 @@ public final class MeshRequest extends HttpServletRequestWrapper {
     private ServletInputStream input;
     private BufferedReader reader;
 
+    /** True when the decision changes no header: the header methods go straight to the container's request. */
+    private final boolean headersAsIs;
+
     public MeshRequest(HttpServletRequest request, InboundDecision decision) {
         super(request);
-        this.set = new LinkedHashMap<>();
-        decision.setRequestHeaders().forEach((k, v) -> set.put(k.toLowerCase(Locale.ROOT), v));
-        this.removed = new LinkedHashSet<>();
-        decision.removeRequestHeaders().forEach(h -> removed.add(h.toLowerCase(Locale.ROOT)));
-        this.removedParameters = Set.copyOf(decision.removeQueryParameters());
+        this.headersAsIs = decision.setRequestHeaders().isEmpty() && decision.removeRequestHeaders().isEmpty();
+        if (headersAsIs) {
+            this.set = Map.of();
+            this.removed = Set.of();
+        } else {
+            this.set = new LinkedHashMap<>();
+            decision.setRequestHeaders().forEach((k, v) -> set.put(k.toLowerCase(Locale.ROOT), v));
+            this.removed = new LinkedHashSet<>();
+            decision.removeRequestHeaders().forEach(h -> removed.add(h.toLowerCase(Locale.ROOT)));
+        }
+        this.removedParameters = decision.removeQueryParameters().isEmpty() ? Set.of()
+                : Set.copyOf(decision.removeQueryParameters());
     }
 
     /** The bytes of the body the application read. */
@@ -57,6 +67,9 @@ public final class MeshRequest extends HttpServletRequestWrapper {
 
     @Override
     public String getHeader(String name) {
+        if (headersAsIs) {
+            return super.getHeader(name);
+        }
         String key = name.toLowerCase(Locale.ROOT);
         if (set.containsKey(key)) {
             return set.get(key);
@@ -66,6 +79,9 @@ public final class MeshRequest extends HttpServletRequestWrapper {
 
     @Override
     public Enumeration<String> getHeaders(String name) {
+        if (headersAsIs) {
+            return super.getHeaders(name);
+        }
         String key = name.toLowerCase(Locale.ROOT);
         if (set.containsKey(key)) {
             return Collections.enumeration(List.of(set.get(key)));
@@ -75,6 +91,9 @@ public final class MeshRequest extends HttpServletRequestWrapper {
 
     @Override
     public Enumeration<String> getHeaderNames() {
+        if (headersAsIs) {
+            return super.getHeaderNames();
+        }
         Set<String> names = new LinkedHashSet<>();
         Enumeration<String> own = super.getHeaderNames();
         if (own != null) {
@@ -97,6 +116,9 @@ public final class MeshRequest extends HttpServletRequestWrapper {
 
     @Override
     public long getDateHeader(String name) {
+        if (headersAsIs) {
+            return super.getDateHeader(name);
+        }
         String key = name.toLowerCase(Locale.ROOT);
         if (set.containsKey(key) || removed.contains(key)) {
             throw new IllegalArgumentException("header " + name + " was changed by the mesh; read it as a string");
