@@ -74,7 +74,8 @@ import tools.jackson.databind.json.JsonMapper;
  * variant before the next phase starts:
  * <ol>
  *   <li>closed loop: one thread, one kept-alive connection, requests back to back; latency p50/p90/p99 (HdrHistogram);
- *       </li>
+ *       the variants take turns of 200 requests (the order rotating each turn) until each sent its count, so that a
+ *       shared machine's slow seconds fall on all of them alike;</li>
  *   <li>open loop at each fixed rate (250, 500, 1000, 2000 requests/s): a pacer hands each request's intended send
  *       time to a pool of senders, and latency is recorded from the intended time, so time spent waiting behind a
  *       slow request counts (coordinated omission corrected);</li>
@@ -412,7 +413,7 @@ public final class LoadHarness {
         int chunk = 1000;
         for (int done = 0; done < o.warmup(); done += chunk) {
             for (Variant v : running) {
-                closedLoop(v, Math.min(chunk, o.warmup() - done), null);
+                closedLoop(v, Math.min(chunk, o.warmup() - done));
             }
         }
         int topRate = java.util.Arrays.stream(o.rates()).max().orElseThrow();
@@ -441,9 +442,8 @@ public final class LoadHarness {
             }
             Map<String, Rep> rep = new LinkedHashMap<>();
             order.forEach(v -> rep.put(v.key, new Rep()));
-            for (Variant v : order) {
-                rep.get(v.key).closed = closedLoop(v, o.closed(), all);
-            }
+            Map<String, Sample> closed = closedLoops(order, o.closed(), CLOSED_CHUNK, all);
+            order.forEach(v -> rep.get(v.key).closed = closed.get(v.key));
             for (int rate : o.rates()) {
                 for (Variant v : order) {
                     rep.get(v.key).open.put(rate, openLoop(v, rate, o.rateSeconds(), senders, all));
@@ -743,30 +743,64 @@ public final class LoadHarness {
         }
     }
 
-    /**
-     * {@code n} requests one after another on this thread; with {@code all}, measured, with the bytes allocated per
-     * request by this thread (where a synchronous OkHttp call does its work) and by the server JVM's threads.
-     */
-    private static Sample closedLoop(Variant v, int n, Map<String, Child> all) throws IOException {
-        Histogram h = new Histogram(HIGHEST_NANOS, 3);
-        long serverBefore = all == null ? 0 : Long.parseLong(get(v, "/bench/allocated").trim());
-        long clientBefore = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
-        Map<String, Long> before = cpu(all);
-        long start = System.nanoTime();
+    /** {@code n} requests one after another on this thread (warm-up). */
+    private static void closedLoop(Variant v, int n) throws IOException {
         for (int i = 0; i < n; i++) {
-            long t0 = System.nanoTime();
             send(v);
-            h.recordValue(Math.min(System.nanoTime() - t0, HIGHEST_NANOS));
         }
-        long took = System.nanoTime() - start;
-        Map<String, Long> after = cpu(all);
-        long clientAfter = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
-        if (all == null) {
-            return sample(h, n, 0, took, cpuPerRequest(v, before, after, n), Double.NaN, Double.NaN);
+    }
+
+    /** Requests per variant in one turn of the interleaved closed loop. */
+    static final int CLOSED_CHUNK = 200;
+
+    /**
+     * The closed-loop phase of one repetition, interleaved finely: turns of {@code chunk} requests per variant, in
+     * {@code order} rotated by one each turn, until each variant sent {@code n}. A shared machine's slow seconds then
+     * fall on every variant alike instead of on whichever ran during them. Each variant's latency, CPU and bytes
+     * allocated are summed over its own turns only.
+     */
+    private static Map<String, Sample> closedLoops(List<Variant> order, int n, int chunk, Map<String, Child> all)
+            throws IOException {
+        Map<String, Histogram> hist = new LinkedHashMap<>();
+        Map<String, long[]> sums = new LinkedHashMap<>(); // took nanos, client bytes, server bytes
+        Map<String, Map<String, Long>> cpuSums = new LinkedHashMap<>();
+        for (Variant v : order) {
+            hist.put(v.key, new Histogram(HIGHEST_NANOS, 3));
+            sums.put(v.key, new long[3]);
+            cpuSums.put(v.key, new LinkedHashMap<>());
         }
-        long serverAfter = Long.parseLong(get(v, "/bench/allocated").trim());
-        return sample(h, n, 0, took, cpuPerRequest(v, before, after, n), (clientAfter - clientBefore) / (double) n,
-                (serverAfter - serverBefore) / (double) n);
+        List<Variant> turn = new ArrayList<>(order);
+        for (int done = 0; done < n; done += chunk) {
+            int count = Math.min(chunk, n - done);
+            for (Variant v : turn) {
+                Histogram h = hist.get(v.key);
+                long[] sum = sums.get(v.key);
+                long serverBefore = Long.parseLong(get(v, "/bench/allocated").trim());
+                long clientBefore = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+                Map<String, Long> before = cpu(all);
+                long start = System.nanoTime();
+                for (int i = 0; i < count; i++) {
+                    long t0 = System.nanoTime();
+                    send(v);
+                    h.recordValue(Math.min(System.nanoTime() - t0, HIGHEST_NANOS));
+                }
+                sum[0] += System.nanoTime() - start;
+                Map<String, Long> after = cpu(all);
+                sum[1] += THREADS.getThreadAllocatedBytes(Thread.currentThread().getId()) - clientBefore;
+                sum[2] += Long.parseLong(get(v, "/bench/allocated").trim()) - serverBefore;
+                after.forEach((name, t) -> cpuSums.get(v.key).merge(name, t - before.get(name), Long::sum));
+            }
+            Collections.rotate(turn, -1);
+        }
+        Map<String, Sample> out = new LinkedHashMap<>();
+        for (Variant v : order) {
+            long[] sum = sums.get(v.key);
+            Map<String, Long> zero = new LinkedHashMap<>();
+            cpuSums.get(v.key).keySet().forEach(k -> zero.put(k, 0L));
+            out.put(v.key, sample(hist.get(v.key), n, 0, sum[0], cpuPerRequest(v, zero, cpuSums.get(v.key), n),
+                    sum[1] / (double) n, sum[2] / (double) n));
+        }
+        return out;
     }
 
     private static final com.sun.management.ThreadMXBean THREADS =
