@@ -21,7 +21,10 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.X509TrustManager;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.ConnectionPool;
@@ -160,7 +163,8 @@ public final class MeshInterceptor implements Interceptor {
             }
         }
         boolean replayable = request.body() == null || !request.body().isOneShot();
-        Chain base = chain.withRetryOnConnectionFailure(false);
+        // each withX copies the chain: only where the value differs (MeshOkHttp turns this off on the client)
+        Chain base = chain.getRetryOnConnectionFailure() ? chain.withRetryOnConnectionFailure(false) : chain;
         try {
             while (true) {
                 MeshCall.Try t = call.nextTry();
@@ -227,30 +231,28 @@ public final class MeshInterceptor implements Interceptor {
                 // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
                 tryRequest = tryRequest(request, call, t, "https", t.address, tel, true);
                 MeshTls tls = mesh.tls();
-                c = c.withSslSocketFactory(tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager())
-                        .withHostnameVerifier(ClientTls.SPIFFE_VERIFIED);
+                c = withTls(c, tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager(),
+                        ClientTls.SPIFFE_VERIFIED);
                 break;
             }
             case ORIGINATE:
                 // TLS verifies the server's name: the URL keeps it and DNS answers with the endpoint's address
                 tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName(), tel, false);
-                c = c.withSslSocketFactory(tlsPlan.factory(), tlsPlan.trustManager()).withDns(dnsFor(t.address));
-                if (tlsPlan.verifier() != null) {
-                    c = c.withHostnameVerifier(tlsPlan.verifier());
-                }
+                c = withDns(withTls(c, tlsPlan.factory(), tlsPlan.trustManager(), tlsPlan.verifier()),
+                        dnsFor(t.address));
                 break;
             default: {
                 boolean keepName = request.isHttps() && !t.address.equals(request.url().host());
                 tryRequest = tryRequest(request, call, t, request.url().scheme(),
                         keepName ? request.url().host() : t.address, tel, false);
                 if (keepName) {
-                    c = c.withDns(dnsFor(t.address));
+                    c = withDns(c, dnsFor(t.address));
                 }
                 break;
             }
         }
         ConnectionPool pool = pools.poolFor(t.policy());
-        if (pool != null) {
+        if (pool != null && c.getConnectionPool() != pool) {
             c = c.withConnectionPool(pool);
         }
         ConnectionLifetimes.Limits limits = ConnectionLifetimes.Limits.of(t.policy());
@@ -265,12 +267,37 @@ public final class MeshInterceptor implements Interceptor {
         }
         if (tryMs > 0) {
             connectMs = connectMs == 0 ? tryMs : Math.min(connectMs, tryMs);
-            c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS).withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+            if (c.readTimeoutMillis() != tryMs) {
+                c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS);
+            }
+            if (c.writeTimeoutMillis() != tryMs) {
+                c = c.withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+            }
         }
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
         return c.proceed(tryRequest);
+    }
+
+    /**
+     * {@code c} with the TLS socket factory and trust manager, and the host name verifier unless null (OkHttp's
+     * own then stays). Each {@code withX} copies the chain (and setting the socket factory builds a certificate chain
+     * cleaner), so only what differs from the chain's is set.
+     */
+    private static Chain withTls(Chain c, SSLSocketFactory factory, X509TrustManager trustManager,
+                                 HostnameVerifier verifier) {
+        if (c.getSslSocketFactoryOrNull() != factory || c.getX509TrustManagerOrNull() != trustManager) {
+            c = c.withSslSocketFactory(factory, trustManager);
+        }
+        if (verifier != null && c.getHostnameVerifier() != verifier) {
+            c = c.withHostnameVerifier(verifier);
+        }
+        return c;
+    }
+
+    private static Chain withDns(Chain c, Dns dns) {
+        return c.getDns() == dns ? c : c.withDns(dns);
     }
 
     /**
