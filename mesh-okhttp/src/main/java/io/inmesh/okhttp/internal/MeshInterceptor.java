@@ -60,6 +60,7 @@ public final class MeshInterceptor implements Interceptor {
     private final ConnectionLifetimes.Pools pools = new ConnectionLifetimes.Pools();
     private final ClientTls clientTls = new ClientTls();
     private final UrlCache urls = new UrlCache();
+    private final PeerIds peerIds = new PeerIds();
 
     public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
         this.mesh = mesh;
@@ -427,23 +428,9 @@ public final class MeshInterceptor implements Interceptor {
         ClientCall.Try span = tel.spanOf(call, t, view.scheme(), view.host(), view.port(), view.path());
         String peer = null;
         if (response != null && response.handshake() != null && response.request().isHttps()) {
-            peer = spiffeIdOf(response.handshake());
+            peer = peerIds.of(response.handshake());
         }
         span.end(status, flags, error, peer);
-    }
-
-    /** The SPIFFE ID of the server's leaf certificate (the single URI SAN the mesh's SVIDs carry), or null. */
-    private static String spiffeIdOf(okhttp3.Handshake handshake) {
-        var certs = handshake.peerCertificates();
-        if (certs.isEmpty() || !(certs.get(0) instanceof java.security.cert.X509Certificate)) {
-            return null;
-        }
-        try {
-            return io.inmesh.security.internal.tls.Svid.spiffeId((java.security.cert.X509Certificate) certs.get(0))
-                    .uri();
-        } catch (java.security.cert.CertificateException e) {
-            return null;
-        }
     }
 
     /** The local reply after the last try failed (its span was ended with the failure). */
