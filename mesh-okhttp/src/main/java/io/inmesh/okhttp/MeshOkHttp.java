@@ -30,7 +30,9 @@ import okhttp3.OkHttpClient;
  *       mesh's help, carry Envoy's response flags in the {@value #RESPONSE_FLAGS_HEADER} header (for example
  *       {@code UF,URX}).</li>
  *   <li>OkHttp's own retry on connection failure is turned off for mesh calls, so that a request is tried at most
- *       {@code 1 + attempts} times; the mesh's default retry policy covers connection failures.</li>
+ *       {@code 1 + attempts} times; the mesh's default retry policy covers connection failures. {@link #configure}
+ *       sets the builder's {@code retryOnConnectionFailure(false)} to say so (setting it back changes nothing for
+ *       calls through the mesh).</li>
  *   <li>Per-try and overall timeouts bound connecting, sending and each wait for response bytes; the time spent
  *       reading a response body after its headers is bounded by the remaining time per read, not in total. For a
  *       hard limit on the whole call, set OkHttp's {@code callTimeout}.</li>
@@ -64,6 +66,8 @@ public final class MeshOkHttp {
         Objects.requireNonNull(mesh, "mesh");
         MirrorClient mirrorClient = new MirrorClient(mesh);
         builder.addInterceptor(new MeshInterceptor(mesh, mirrorClient.mirrors));
+        // every call goes through the mesh, which turns this off for its tries anyway: saves a chain copy per call
+        builder.retryOnConnectionFailure(false);
         builder.addNetworkInterceptor(new ConnectionLifetimes());
         builder.addNetworkInterceptor(new FollowUps());
         // the caller's trace context, captured on its thread, for calls that run on the dispatcher's
@@ -97,7 +101,8 @@ public final class MeshOkHttp {
                     synchronized (this) {
                         c = client;
                         if (c == null) {
-                            c = new OkHttpClient.Builder().addInterceptor(new MeshInterceptor(mesh, null))
+                            c = new OkHttpClient.Builder().retryOnConnectionFailure(false)
+                                    .addInterceptor(new MeshInterceptor(mesh, null))
                                     .addNetworkInterceptor(new ConnectionLifetimes())
                                     .addNetworkInterceptor(new FollowUps()).build();
                             client = c;

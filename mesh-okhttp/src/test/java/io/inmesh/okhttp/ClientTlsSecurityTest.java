@@ -116,6 +116,34 @@ class ClientTlsSecurityTest extends MeshTestSupport {
         }
     }
 
+    /**
+     * Auto mTLS to destinations taking turns on one client, each endpoint with its own service account: each server is
+     * checked for its own identity every time (ClientTls keeps the plans it made; none may answer for another).
+     */
+    @Test
+    void destinationsTakingTurnsAreEachCheckedForTheirOwnServiceAccount() throws Exception {
+        MockWebServer reviews = meshServer(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews"));
+        MockWebServer ratings = meshServer(IMPOSTOR);
+        MockWebServer details = meshServer(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/details"));
+        Mesh mesh = clientMesh(serviceEntry("reviews", reviews.getPort(), "reviews", true) + "---\n"
+                + serviceEntry("ratings", ratings.getPort(), "ratings", true) + "---\n"
+                + serviceEntry("details", details.getPort(), "details", true));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        for (int i = 0; i < 3; i++) {
+            try (Response r = get(client, "http://reviews:9080/")) {
+                assertThat(r.code()).isEqualTo(200);
+                assertThat(r.body().string()).isEqualTo("served by spiffe://cluster.local/ns/default/sa/reviews");
+            }
+            try (Response r = get(client, "http://ratings:9080/")) {
+                assertThat(r.code()).as("impostor must be refused; body: %s", r.peekBody(200).string()).isEqualTo(503);
+            }
+            try (Response r = get(client, "http://details:9080/")) {
+                assertThat(r.code()).isEqualTo(200);
+                assertThat(r.body().string()).isEqualTo("served by spiffe://cluster.local/ns/default/sa/details");
+            }
+        }
+    }
+
     // ---- SIMPLE origination -------------------------------------------------------------------------------------
 
     private okhttp3.tls.HeldCertificate root;

@@ -17,8 +17,10 @@ import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -62,6 +64,44 @@ final class ClientTls {
 
     private final Map<ClientTlsSettings, Origination> originated = new ConcurrentHashMap<>();
 
+    /** Slots of {@link #meshMtlsPlans} (a power of two). */
+    static final int MESH_MTLS_SLOTS = 64;
+
+    /**
+     * The mesh mTLS plans last made, by what their expected identities depend on: direct-mapped, so bounded; an
+     * entry is immutable and compared on every input, so a hit is what {@link #expected} would compute now.
+     */
+    private final AtomicReferenceArray<MeshMtlsPlan> meshMtlsPlans = new AtomicReferenceArray<>(MESH_MTLS_SLOTS);
+
+    private static final class MeshMtlsPlan {
+        final List<String> subjectAltNames;
+        final String serviceAccount;
+        final String namespace;
+        final String host;
+        final String trustDomain;
+        final String clusterDomain;
+        final Plan plan;
+
+        MeshMtlsPlan(List<String> subjectAltNames, String serviceAccount, String namespace, String host,
+                     String trustDomain, String clusterDomain, Plan plan) {
+            this.subjectAltNames = subjectAltNames;
+            this.serviceAccount = serviceAccount;
+            this.namespace = namespace;
+            this.host = host;
+            this.trustDomain = trustDomain;
+            this.clusterDomain = clusterDomain;
+            this.plan = plan;
+        }
+
+        boolean matches(List<String> subjectAltNames, String serviceAccount, String namespace, String host,
+                        String trustDomain, String clusterDomain) {
+            return Objects.equals(this.serviceAccount, serviceAccount) && Objects.equals(this.namespace, namespace)
+                    && this.host.equals(host) && Objects.equals(this.trustDomain, trustDomain)
+                    && Objects.equals(this.clusterDomain, clusterDomain)
+                    && Objects.equals(this.subjectAltNames, subjectAltNames);
+        }
+    }
+
     /** The plan for try {@code t} of {@code call}; throws when mutual TLS is required and cannot be done. */
     Plan plan(Mesh mesh, MeshCall call, MeshCall.Try t) throws IOException {
         ClientTlsSettings settings = t.policy().tls();
@@ -77,8 +117,7 @@ final class ClientTls {
                         : "endpoint label " + Endpoint.TLS_MODE_LABEL + ": istio") + ") but this mesh has no"
                         + " workload certificate; build it with Mesh.builder().certificates(...)");
             }
-            return new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, call.targetHost()), null, null,
-                    null, SPIFFE_VERIFIED);
+            return meshMtlsPlan(mesh, settings, endpoint, call.targetHost());
         }
         if (mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL) {
             Origination o = originated.get(settings);
@@ -93,6 +132,26 @@ final class ClientTls {
             return new Plan(Kind.ORIGINATE, null, o.factory(), o.trustManager(), name, o.verifier());
         }
         return AS_REQUESTED;
+    }
+
+    /** The plan of a mesh mTLS try: the cached one when its inputs are the same, else made (and cached). */
+    private Plan meshMtlsPlan(Mesh mesh, ClientTlsSettings settings, Endpoint endpoint, String host)
+            throws SSLHandshakeException {
+        List<String> sans = settings == null ? null : settings.subjectAltNames();
+        String sa = endpoint == null ? null : endpoint.serviceAccount();
+        String ns = endpoint == null ? null : endpoint.namespace();
+        String trustDomain = mesh.trustDomain();
+        String clusterDomain = mesh.config().current().options().clusterDomain();
+        int h = (Objects.hashCode(sa) * 31 + Objects.hashCode(ns)) * 31 + host.hashCode();
+        int slot = (h ^ (h >>> 16)) & (MESH_MTLS_SLOTS - 1);
+        MeshMtlsPlan cached = meshMtlsPlans.get(slot);
+        if (cached != null && cached.matches(sans, sa, ns, host, trustDomain, clusterDomain)) {
+            return cached.plan;
+        }
+        Plan plan = new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, host), null, null, null,
+                SPIFFE_VERIFIED);
+        meshMtlsPlans.set(slot, new MeshMtlsPlan(sans, sa, ns, host, trustDomain, clusterDomain, plan));
+        return plan;
     }
 
     /**

@@ -21,7 +21,10 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.X509TrustManager;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.ConnectionPool;
@@ -56,6 +59,8 @@ public final class MeshInterceptor implements Interceptor {
     private final Map<String, Dns> dnsByAddress = new ConcurrentHashMap<>();
     private final ConnectionLifetimes.Pools pools = new ConnectionLifetimes.Pools();
     private final ClientTls clientTls = new ClientTls();
+    private final UrlCache urls = new UrlCache();
+    private final PeerIds peerIds = new PeerIds();
 
     public MeshInterceptor(Mesh mesh, Mirrors mirrors) {
         this.mesh = mesh;
@@ -113,35 +118,35 @@ public final class MeshInterceptor implements Interceptor {
     }
 
     private Response route(Chain chain, Request request) throws IOException {
-        OkHttpRequestView view = new OkHttpRequestView(request);
+        OkHttpRequestView view = new OkHttpRequestView(request, urls);
         Mirrors.Copy copy = request.tag(Mirrors.Copy.class);
         MeshCall call = copy != null ? copy.call() : mesh.traffic().start(view);
         ClientCall tel = mesh.telemetry().startClient(copy != null ? copy.parent() : CallerContext.of(chain.call()),
                 request.method(), copy != null);
         try {
-            Response response = route(chain, request, call, tel, copy);
+            Response response = route(chain, request, view, call, tel, copy);
             tel.returned(response.code());
             return response;
         } catch (IOException | RuntimeException | Error e) {
             tel.returned(0);
             // canceled, interrupted, or a bug: the application gets no response; Envoy records status 0
-            tel.end(call, 0, call.flags(), requestBytes(request), 0, request.url().encodedPath(), authority(request),
-                    "HTTP/1.1");
+            tel.end(call, 0, call.flags(), requestBytes(request), 0, view.path(), view.logAuthority(), "HTTP/1.1");
             throw e;
         }
     }
 
-    private Response route(Chain chain, Request request, MeshCall call, ClientCall tel, Mirrors.Copy copy)
+    private Response route(Chain chain, Request request, OkHttpRequestView view, MeshCall call, ClientCall tel,
+                           Mirrors.Copy copy)
             throws IOException {
         RoutePlan plan = call.plan();
         switch (plan.status) {
             case NO_ROUTE:
-                return local(request, call, tel, 404, "", null);
+                return local(request, view, call, tel, 404, "", null);
             case REDIRECT:
-                return local(request, call, tel, call.redirectStatus(), "", null).newBuilder()
+                return local(request, view, call, tel, call.redirectStatus(), "", null).newBuilder()
                         .header("Location", call.redirectLocation()).build();
             case DIRECT_RESPONSE:
-                return local(request, call, tel, plan.directStatus, null, plan.directBody);
+                return local(request, view, call, tel, plan.directStatus, null, plan.directBody);
             default:
                 break;
         }
@@ -150,7 +155,7 @@ public final class MeshInterceptor implements Interceptor {
             pause(chain, call.faultDelayNanos());
         }
         if (call.faultAbort()) {
-            return abort(request, call, tel, plan.fault);
+            return abort(request, view, call, tel, plan.fault);
         }
         if (copy == null && plan.mirrors.length > 0) {
             for (int i = 0; i < plan.mirrors.length; i++) {
@@ -160,18 +165,19 @@ public final class MeshInterceptor implements Interceptor {
             }
         }
         boolean replayable = request.body() == null || !request.body().isOneShot();
-        Chain base = chain.withRetryOnConnectionFailure(false);
+        // each withX copies the chain: only where the value differs (MeshOkHttp turns this off on the client)
+        Chain base = chain.getRetryOnConnectionFailure() ? chain.withRetryOnConnectionFailure(false) : chain;
         try {
             while (true) {
                 MeshCall.Try t = call.nextTry();
                 if (t == null) {
-                    return local(request, call, tel, call.failureStatus(), call.failureDetail(), null);
+                    return local(request, view, call, tel, call.failureStatus(), call.failureDetail(), null);
                 }
                 Response response;
                 try {
                     response = proceed(base, request, call, t, tel);
                 } catch (IOException e) {
-                    endTry(tel, call, request, t, 0, call.flags(), e, null);
+                    endTry(tel, call, view, t, 0, call.flags(), e, null);
                     t.release();
                     if (chain.call().isCanceled()) {
                         throw e;
@@ -184,13 +190,13 @@ public final class MeshInterceptor implements Interceptor {
                     }
                     String detail = failure == TryFailure.TLS_FAILURE && e.getMessage() != null
                             ? call.failureDetail() + ": " + e.getMessage() : call.failureDetail();
-                    return failed(request, call, tel, detail);
+                    return failed(request, view, call, tel, detail);
                 } catch (RuntimeException | Error e) {
-                    endTry(tel, call, request, t, 0, call.flags(), e, null);
+                    endTry(tel, call, view, t, 0, call.flags(), e, null);
                     t.release();
                     throw e;
                 }
-                endTry(tel, call, request, t, response.code(), call.flags(), null, response);
+                endTry(tel, call, view, t, response.code(), call.flags(), null, response);
                 MeshCall.Next next;
                 try {
                     next = call.onResponse(t, response.code(), grpcStatus(response),
@@ -206,7 +212,7 @@ public final class MeshInterceptor implements Interceptor {
                     pause(chain, call.backoffNanos());
                     continue;
                 }
-                return finish(response, call, t, tel, request);
+                return finish(response, call, t, tel, request, view);
             }
         } finally {
             call.abandon(); // a retry permit taken for a retry that did not happen (canceled, interrupted, error)
@@ -225,32 +231,30 @@ public final class MeshInterceptor implements Interceptor {
         switch (tlsPlan.kind()) {
             case MESH_MTLS: {
                 // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
-                tryRequest = tryRequest(request, call, t, "https", t.address, tel, true);
+                tryRequest = tryRequest(request, call, t, "https", t.address, tel, true, urls);
                 MeshTls tls = mesh.tls();
-                c = c.withSslSocketFactory(tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager())
-                        .withHostnameVerifier(ClientTls.SPIFFE_VERIFIED);
+                c = withTls(c, tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager(),
+                        ClientTls.SPIFFE_VERIFIED);
                 break;
             }
             case ORIGINATE:
                 // TLS verifies the server's name: the URL keeps it and DNS answers with the endpoint's address
-                tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName(), tel, false);
-                c = c.withSslSocketFactory(tlsPlan.factory(), tlsPlan.trustManager()).withDns(dnsFor(t.address));
-                if (tlsPlan.verifier() != null) {
-                    c = c.withHostnameVerifier(tlsPlan.verifier());
-                }
+                tryRequest = tryRequest(request, call, t, "https", tlsPlan.serverName(), tel, false, urls);
+                c = withDns(withTls(c, tlsPlan.factory(), tlsPlan.trustManager(), tlsPlan.verifier()),
+                        dnsFor(t.address));
                 break;
             default: {
                 boolean keepName = request.isHttps() && !t.address.equals(request.url().host());
                 tryRequest = tryRequest(request, call, t, request.url().scheme(),
-                        keepName ? request.url().host() : t.address, tel, false);
+                        keepName ? request.url().host() : t.address, tel, false, urls);
                 if (keepName) {
-                    c = c.withDns(dnsFor(t.address));
+                    c = withDns(c, dnsFor(t.address));
                 }
                 break;
             }
         }
         ConnectionPool pool = pools.poolFor(t.policy());
-        if (pool != null) {
+        if (pool != null && c.getConnectionPool() != pool) {
             c = c.withConnectionPool(pool);
         }
         ConnectionLifetimes.Limits limits = ConnectionLifetimes.Limits.of(t.policy());
@@ -265,12 +269,37 @@ public final class MeshInterceptor implements Interceptor {
         }
         if (tryMs > 0) {
             connectMs = connectMs == 0 ? tryMs : Math.min(connectMs, tryMs);
-            c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS).withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+            if (c.readTimeoutMillis() != tryMs) {
+                c = c.withReadTimeout(tryMs, TimeUnit.MILLISECONDS);
+            }
+            if (c.writeTimeoutMillis() != tryMs) {
+                c = c.withWriteTimeout(tryMs, TimeUnit.MILLISECONDS);
+            }
         }
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
         return c.proceed(tryRequest);
+    }
+
+    /**
+     * {@code c} with the TLS socket factory and trust manager, and the host name verifier unless null (OkHttp's
+     * own then stays). Each {@code withX} copies the chain (and setting the socket factory builds a certificate chain
+     * cleaner), so only what differs from the chain's is set.
+     */
+    private static Chain withTls(Chain c, SSLSocketFactory factory, X509TrustManager trustManager,
+                                 HostnameVerifier verifier) {
+        if (c.getSslSocketFactoryOrNull() != factory || c.getX509TrustManagerOrNull() != trustManager) {
+            c = c.withSslSocketFactory(factory, trustManager);
+        }
+        if (verifier != null && c.getHostnameVerifier() != verifier) {
+            c = c.withHostnameVerifier(verifier);
+        }
+        return c;
+    }
+
+    private static Chain withDns(Chain c, Dns dns) {
+        return c.getDns() == dns ? c : c.withDns(dns);
     }
 
     /**
@@ -305,21 +334,16 @@ public final class MeshInterceptor implements Interceptor {
      * try's trace context (its span started here, ended by the caller through {@link ClientCall#lastTry()}).
      */
     static Request tryRequest(Request original, MeshCall call, MeshCall.Try t, String scheme, String urlHost,
-                              ClientCall tel, boolean meshMtls) {
+                              ClientCall tel, boolean meshMtls, UrlCache urls) {
         HttpUrl url = original.url();
-        HttpUrl.Builder u = url.newBuilder().scheme(scheme).host(urlHost).port(t.port);
-        String path = call.path();
-        if (!path.equals(url.encodedPath())) {
-            u.encodedPath(path);
-        }
-        HttpUrl tryUrl = u.build();
-        Request.Builder b = original.newBuilder().url(tryUrl);
+        UrlCache.TryUrl tryUrl = urls.tryUrl(url, scheme, urlHost, t.port, call.path());
+        Request.Builder b = original.newBuilder().url(tryUrl.url);
         if (tel != null) {
             b.tag(FollowUps.Trace.class, new FollowUps.Trace(tel, call, t, meshMtls, url.host(), url.port()));
         }
         b.header("Host", call.authority());
         if (tel != null) {
-            ClientCall.Try span = tel.startTry(call, t, meshMtls, scheme, urlHost, t.port, tryUrl.encodedPath(),
+            ClientCall.Try span = tel.startTry(call, t, meshMtls, scheme, urlHost, t.port, tryUrl.encodedPath,
                     url.host(), url.port());
             tel.inject(span, b, SETTER);
             String offer = meshMtls ? tel.peerMetadataOffer() : null;
@@ -385,15 +409,6 @@ public final class MeshInterceptor implements Interceptor {
         }
     }
 
-    private static String authority(Request request) {
-        String host = request.header("Host");
-        if (host != null) {
-            return host;
-        }
-        HttpUrl url = request.url();
-        return url.port() == HttpUrl.defaultPort(url.scheme()) ? url.host() : url.host() + ":" + url.port();
-    }
-
     private static String protocol(Response response) {
         switch (response.protocol()) {
             case HTTP_2:
@@ -407,42 +422,29 @@ public final class MeshInterceptor implements Interceptor {
     }
 
     /** Ends the try's span with the response's status, or the error; the server's SPIFFE ID when mesh mTLS. */
-    private static void endTry(ClientCall tel, MeshCall call, Request request, MeshCall.Try t, int status, int flags,
-                               Throwable error, Response response) {
-        HttpUrl url = request.url();
+    private void endTry(ClientCall tel, MeshCall call, OkHttpRequestView view, MeshCall.Try t, int status, int flags,
+                        Throwable error, Response response) {
         // a try that failed before its request was built (TLS set-up) gets its span now
-        ClientCall.Try span = tel.spanOf(call, t, url.scheme(), url.host(), url.port(), url.encodedPath());
+        ClientCall.Try span = tel.spanOf(call, t, view.scheme(), view.host(), view.port(), view.path());
         String peer = null;
         if (response != null && response.handshake() != null && response.request().isHttps()) {
-            peer = spiffeIdOf(response.handshake());
+            peer = peerIds.of(response.handshake());
         }
         span.end(status, flags, error, peer);
     }
 
-    /** The SPIFFE ID of the server's leaf certificate (the single URI SAN the mesh's SVIDs carry), or null. */
-    private static String spiffeIdOf(okhttp3.Handshake handshake) {
-        var certs = handshake.peerCertificates();
-        if (certs.isEmpty() || !(certs.get(0) instanceof java.security.cert.X509Certificate)) {
-            return null;
-        }
-        try {
-            return io.inmesh.security.internal.tls.Svid.spiffeId((java.security.cert.X509Certificate) certs.get(0))
-                    .uri();
-        } catch (java.security.cert.CertificateException e) {
-            return null;
-        }
-    }
-
     /** The local reply after the last try failed (its span was ended with the failure). */
-    private static Response failed(Request request, MeshCall call, ClientCall tel, String detail) {
+    private static Response failed(Request request, OkHttpRequestView view, MeshCall call, ClientCall tel,
+                                   String detail) {
         Response r = localResponse(request, call, call.failureStatus(), detail, null);
-        tel.end(call, r.code(), call.flags(), requestBytes(request), r.body().contentLength(),
-                request.url().encodedPath(), authority(request), "HTTP/1.1");
+        tel.end(call, r.code(), call.flags(), requestBytes(request), r.body().contentLength(), view.path(),
+                view.logAuthority(), "HTTP/1.1");
         return r;
     }
 
     /** The caller's response: response header operations, flags, a generated hash cookie; releases the try on close. */
-    private Response finish(Response response, MeshCall call, MeshCall.Try t, ClientCall tel, Request request) {
+    private Response finish(Response response, MeshCall call, MeshCall.Try t, ClientCall tel, Request request,
+                            OkHttpRequestView view) {
         Response.Builder b = response.newBuilder();
         Target target = call.target();
         if (target != null) {
@@ -462,20 +464,21 @@ public final class MeshInterceptor implements Interceptor {
             tel.peerMetadata(peer);
         }
         ResponseBody body = response.body();
+        String path = view.path();
+        String authority = view.logAuthority();
         b.body(new ReleasingBody(body, t, bytes -> tel.end(call, response.code(), call.flags(),
-                requestBytes(request), bytes, request.url().encodedPath(), authority(request), protocol(response))));
+                requestBytes(request), bytes, path, authority, protocol(response))));
         return b.build();
     }
 
     /** A locally generated answer, as Envoy's local replies: status, text body, response flags. */
     /** A local reply, with its span, metrics and access log line. */
-    private static Response local(Request request, MeshCall call, ClientCall tel, int status, String text,
-                                  byte[] bytes) {
+    private static Response local(Request request, OkHttpRequestView view, MeshCall call, ClientCall tel, int status,
+                                  String text, byte[] bytes) {
         Response r = localResponse(request, call, status, text, bytes);
-        tel.localReply(call, request.url().scheme(), request.url().host(), request.url().port(),
-                request.url().encodedPath(), status);
-        tel.end(call, status, call.flags(), requestBytes(request), r.body().contentLength(),
-                request.url().encodedPath(), authority(request), "HTTP/1.1");
+        tel.localReply(call, view.scheme(), view.host(), view.port(), view.path(), status);
+        tel.end(call, status, call.flags(), requestBytes(request), r.body().contentLength(), view.path(),
+                view.logAuthority(), "HTTP/1.1");
         return r;
     }
 
@@ -494,14 +497,13 @@ public final class MeshInterceptor implements Interceptor {
         return b.build();
     }
 
-    private static Response abort(Request request, MeshCall call, ClientCall tel, FaultSpec fault) {
+    private static Response abort(Request request, OkHttpRequestView view, MeshCall call, ClientCall tel,
+                                  FaultSpec fault) {
         if (fault.abortHttpStatus != 0) {
-            return local(request, call, tel, fault.abortHttpStatus, "fault filter abort", null);
+            return local(request, view, call, tel, fault.abortHttpStatus, "fault filter abort", null);
         }
-        tel.localReply(call, request.url().scheme(), request.url().host(), request.url().port(),
-                request.url().encodedPath(), 200);
-        tel.end(call, 200, call.flags(), requestBytes(request), 0, request.url().encodedPath(), authority(request),
-                "HTTP/1.1");
+        tel.localReply(call, view.scheme(), view.host(), view.port(), view.path(), 200);
+        tel.end(call, 200, call.flags(), requestBytes(request), 0, view.path(), view.logAuthority(), "HTTP/1.1");
         return new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK")
                 .header("content-type", "application/grpc")
                 .header("grpc-status", Integer.toString(fault.abortGrpcStatus))

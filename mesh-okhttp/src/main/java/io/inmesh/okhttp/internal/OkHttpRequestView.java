@@ -4,16 +4,21 @@ import io.inmesh.traffic.RequestView;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 
-/** A {@link RequestView} over an OkHttp request; path and authority are computed once, on first use. */
+/**
+ * A {@link RequestView} over an OkHttp request; path and authority are computed once, on first use, the authority
+ * from the client's {@link UrlCache}.
+ */
 final class OkHttpRequestView implements RequestView {
     private final Request request;
     private final HttpUrl url;
+    private final UrlCache urls;
     private String path;
     private String authority;
 
-    OkHttpRequestView(Request request) {
+    OkHttpRequestView(Request request, UrlCache urls) {
         this.request = request;
         this.url = request.url();
+        this.urls = urls;
     }
 
     @Override
@@ -41,15 +46,26 @@ final class OkHttpRequestView implements RequestView {
         String a = authority;
         if (a == null) {
             String explicit = request.header("Host");
-            if (explicit != null) {
-                a = explicit;
-            } else {
-                String h = url.host().indexOf(':') >= 0 ? "[" + url.host() + "]" : url.host();
-                a = url.port() == HttpUrl.defaultPort(url.scheme()) ? h : h + ":" + url.port();
-            }
+            a = explicit != null ? explicit : urls.authority(url);
             authority = a;
         }
         return a;
+    }
+
+    /**
+     * The authority in the access log and the metrics: the {@code Host} header, else the URL's host and port (when not
+     * the scheme's default); unlike {@link #authority()}, an IPv6 host without brackets.
+     */
+    String logAuthority() {
+        String host = url.host();
+        if (host.indexOf(':') < 0) {
+            return authority(); // the same string, computed once
+        }
+        String explicit = request.header("Host");
+        if (explicit != null) {
+            return explicit;
+        }
+        return url.port() == HttpUrl.defaultPort(url.scheme()) ? host : host + ":" + url.port();
     }
 
     @Override
