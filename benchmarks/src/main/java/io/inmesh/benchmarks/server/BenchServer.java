@@ -31,7 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>{@code GET /bench/check} is for the harness's sanity checks, never measured: it tells whether the request
  * carried a {@code traceparent}, whether the mesh is on, and the {@code istio_requests_total} series recorded so far.
  * {@code GET /bench/allocated} tells the bytes the JVM's live threads allocated so far (read around a closed-loop
- * phase for the server's allocation per request).
+ * phase for the server's allocation per request); {@code GET /bench/jit} the milliseconds its JIT compilers spent so
+ * far (the harness warms up until it stops growing).
  *
  * <p>Run with the benchmarks module's classpath ({@code target/classes} and {@code target/classpath.txt}) and Spring
  * Boot arguments, e.g. {@code --server.port=8080 --mesh.enabled=false}.
@@ -117,6 +118,15 @@ public class BenchServer {
                 sum += Math.max(0, b);
             }
             return Long.toString(sum);
+        }
+
+        /**
+         * Milliseconds the JVM's JIT compilers have spent so far: the harness's warm-up goes on until this stops
+         * growing, so that no repetition measures a JVM still compiling its hot path.
+         */
+        @GetMapping(path = "/bench/jit", produces = MediaType.TEXT_PLAIN_VALUE)
+        String jit() {
+            return Long.toString(java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
         }
 
         /** What the harness checks once per variant. */
