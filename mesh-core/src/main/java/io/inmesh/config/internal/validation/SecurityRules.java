@@ -99,7 +99,15 @@ final class SecurityRules {
                 }
             }
             for (int j = 0; j < Checks.size(rule.when()); j++) {
-                condition(rule.when().get(j), p + ".when[" + j + "]", r);
+                Condition c = rule.when().get(j);
+                condition(c, p + ".when[" + j + "]", r);
+                if ((action == Action.DENY || action == Action.AUDIT) && c.key() != null
+                        && c.key().startsWith("request.headers[") && Checks.size(c.values()) > 0) {
+                    r.warning(p + ".when[" + j + "].values", "differs from Istio: in a " + action + " policy InMesh"
+                            + " matches a header sent more than once when any one of its values matches; Envoy"
+                            + " matches only the values joined with commas, so a repeated header steps around"
+                            + " the rule there (see the README, \"Where InMesh differs\")");
+                }
             }
         }
     }
