@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** What the mutual-TLS application tests share: mesh YAML in a watched directory, and outside clients (curl, openssl). */
-final class MeshTestFiles {
+public final class MeshTestFiles {
     /** Spring Boot's own tracing and observation are not what these tests are about. */
     static final String EXCLUDE = io.inmesh.spring.WithoutSpringTracing.EXCLUDE;
 
@@ -65,10 +65,10 @@ final class MeshTestFiles {
                 """.formatted(name, app == null ? "" : "  selector: {matchLabels: {app: " + app + "}}\n", mode);
     }
 
-    record Result(int exit, String out) {
+    public record Result(int exit, String out) {
     }
 
-    static Result curl(String... args) throws Exception {
+    public static Result curl(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("curl", "--max-time", "10"));
         command.addAll(List.of(args));
         return run(command, null);
