@@ -1,0 +1,147 @@
+package io.inmesh.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inmesh.Mesh;
+import io.inmesh.Workload;
+import io.inmesh.security.CertificateSource;
+import io.inmesh.security.CertificateSources;
+import io.inmesh.security.MeshTls;
+import io.inmesh.security.SpiffeId;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Certificates of both sides rotating every 2 seconds (4-second certificates renewed at half-life) while four threads
+ * send requests over mutual TLS, each on a new connection (a handshake per request): no request fails, and no
+ * handshake on either side presented a certificate that was not valid at that moment.
+ */
+class RotationUnderLoadTest extends MeshTestSupport {
+    private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");
+    private static final SpiffeId FRONTEND = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/frontend");
+    private static final Duration TTL = Duration.ofSeconds(4);
+
+    @TempDir
+    Path caDir;
+
+    @Test
+    void certificatesRotatingEveryTwoSecondsUnderLoadFailNothingAndNoExpiredOneIsUsed() throws Exception {
+        CertificateSource serverCerts = CertificateSources.builtInCa(caDir, REVIEWS, TTL, java.time.Clock.systemUTC());
+        closeables.add(serverCerts);
+        MeshTls serverTls = MeshTls.create(serverCerts);
+        closeables.add(serverTls);
+        Set<BigInteger> serverSerials = ConcurrentHashMap.newKeySet();
+        Set<BigInteger> clientSerials = ConcurrentHashMap.newKeySet();
+        List<String> invalid = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MockWebServer server = new MockWebServer();
+        closeables.add(server);
+        server.useHttps(serverTls.serverContext().getSocketFactory());
+        server.requireClientAuth();
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                X509Certificate client = (X509Certificate) request.getHandshake().peerCertificates().get(0);
+                X509Certificate own = (X509Certificate) request.getHandshake().localCertificates().get(0);
+                check("server saw client", client, invalid);
+                check("server presented", own, invalid);
+                clientSerials.add(client.getSerialNumber());
+                serverSerials.add(own.getSerialNumber());
+                return new MockResponse.Builder().code(200).body("ok").build();
+            }
+        });
+        server.start(java.net.InetAddress.getLoopbackAddress(), 0);
+
+        CertificateSource clientCerts = CertificateSources.builtInCa(caDir, FRONTEND, TTL,
+                java.time.Clock.systemUTC());
+        closeables.add(clientCerts);
+        Mesh mesh = mesh(Mesh.builder().certificates(clientCerts).workload(new Workload("default", "frontend",
+                Map.of())), """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http, protocol: HTTP}]
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews, security.istio.io/tlsMode: istio},
+                     serviceAccount: reviews}
+                """.formatted(server.getPort()));
+        // no kept-alive connections: every request makes a full handshake with whatever material is current
+        OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS)), mesh).build();
+
+        AtomicInteger requests = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(9);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            futures.add(threads.submit(() -> {
+                while (System.nanoTime() < end) {
+                    requests.incrementAndGet();
+                    try (Response r = get(client, "http://reviews:9080/")) {
+                        if (r.code() != 200) {
+                            failed.incrementAndGet();
+                            failures.add(r.code() + " " + r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER) + " "
+                                    + r.body().string());
+                            continue;
+                        }
+                        check("client saw server", (X509Certificate) r.handshake().peerCertificates().get(0),
+                                invalid);
+                        check("client presented", (X509Certificate) r.handshake().localCertificates().get(0),
+                                invalid);
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                        failures.add(e.toString());
+                    }
+                }
+                return null;
+            }));
+        }
+        threads.shutdown();
+        for (Future<?> f : futures) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        System.out.println("FAULT rotation: requests=" + requests + " failed=" + failed + " handshakes="
+                + requests + " server-certificates=" + serverSerials.size() + " client-certificates="
+                + clientSerials.size() + " invalid-at-use=" + invalid.size());
+        assertThat(failures).as("failed requests").isEmpty();
+        assertThat(invalid).as("certificates used outside their validity").isEmpty();
+        assertThat(requests.get()).isGreaterThan(40);
+        assertThat(serverSerials).as("the server's certificate rotated while requests flowed").hasSizeGreaterThan(2);
+        assertThat(clientSerials).as("the client's certificate rotated while requests flowed").hasSizeGreaterThan(2);
+    }
+
+    /** Records a certificate not valid now (its validity is checked when the request is answered). */
+    private static void check(String where, X509Certificate c, List<String> invalid) {
+        Date now = new Date();
+        if (now.before(c.getNotBefore()) || now.after(c.getNotAfter())) {
+            invalid.add(where + ": serial " + c.getSerialNumber() + " valid " + c.getNotBefore() + " to "
+                    + c.getNotAfter() + ", used at " + now);
+        }
+    }
+}
