@@ -41,8 +41,9 @@ import java.util.Objects;
  * them by default; {@link EscapedSlashes#DECODE} is Istio's {@code DECODE_AND_MERGE_SLASHES};
  * {@link EscapedSlashes#KEEP} is Istio's {@code BASE}/{@code MERGE_SLASHES}.
  *
- * <p>Immutable and thread-safe. {@link #normalize} allocates nothing when the path is already normal (the same
- * {@code String} comes back) and one array plus the result otherwise.
+ * <p>Immutable and thread-safe. {@link #normalize} allocates nothing when the path is already normal and holds no
+ * percent-encoding (the same {@code String} comes back), and one array plus the result otherwise (a path with escapes
+ * is always decoded and checked again, even when its normal form is itself).
  */
 public final class PathNormalizer {
 

@@ -7,6 +7,7 @@ import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -71,6 +72,21 @@ class MeshPropagatorsTest {
                 "b3", B3_TRACE + "-" + B3_SPAN + "-1")).getTraceId()).isEqualTo(B3_TRACE);
         assertThat(extract(formats, headers("b3", B3_TRACE + "-" + B3_SPAN + "-0")).getTraceId())
                 .isEqualTo(B3_TRACE);
+    }
+
+    /** Found by TraceContextFuzzTest: OpenTelemetry's B3 extractor threw ArrayIndexOutOfBoundsException. */
+    @Test
+    void aB3IdWithCharacterFfffIsIgnoredNotThrown() {
+        String bad = "\uffff".repeat(32);
+        for (Set<Propagation> formats : List.of(EnumSet.of(Propagation.B3), EnumSet.of(Propagation.B3_MULTI),
+                EnumSet.allOf(Propagation.class))) {
+            assertThat(extract(formats, headers("X-B3-TraceId", bad, "X-B3-SpanId", B3_SPAN)).isValid()).isFalse();
+            assertThat(extract(formats, headers("b3", bad + "-" + B3_SPAN + "-1")).isValid()).isFalse();
+            // a valid traceparent next to the bad B3 header is still read
+            assertThat(extract(formats, headers("X-B3-TraceId", bad, "X-B3-SpanId", B3_SPAN,
+                    "traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01")).getTraceId())
+                    .isEqualTo(formats.contains(Propagation.TRACECONTEXT) ? W3C_TRACE : TraceId.getInvalid());
+        }
     }
 
     @Test
