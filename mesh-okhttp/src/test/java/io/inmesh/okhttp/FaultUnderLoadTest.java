@@ -404,4 +404,168 @@ class FaultUnderLoadTest extends MeshTestSupport {
         assertThat(endpoint(mesh, b.get("v1").port()).ejected()).isFalse();
         assertThat(endpoint(mesh, b.get("v2").port()).ejected()).isFalse();
     }
+    /** The VirtualService of a valid version: everything to {@code subset}, responses tagged {@code x-config: tag}. */
+    private static String routeTo(String subset, String tag) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - headers: {response: {set: {x-config: %s}}}
+                    route: [{destination: {host: reviews, subset: %s}}]
+                """.formatted(tag, subset);
+    }
+
+    /**
+     * The invalid versions, each of which would send everything to v3 tagged {@code bad} if it were applied: a
+     * validation error (negative weight), a YAML syntax error (unclosed flow mapping), an unknown field (a typo).
+     */
+    private static final String[] INVALID = {
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - headers: {response: {set: {x-config: bad}}}
+            route: [{destination: {host: reviews, subset: v3}, weight: -1}]
+        """,
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - headers: {response: {set: {x-config: bad}}}
+            route: [{destination: {host: reviews, subset: v3}]
+        """,
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - headers: {response: {set: {x-config: bad}}}
+            route: [{destination: {host: reviews, subset: v3}}]
+            timout: 1s
+        """,
+    };
+
+    @Test
+    @Timeout(value = 60, unit = SECONDS)
+    void configFlappingUnderLoadNeverServesAnInvalidVersionAndCountsEachRejection(@TempDir Path dir)
+            throws Exception {
+        Backends b = backends("v1", "v2", "v3");
+        for (Backends.Backend be : b.byVersion.values()) {
+            be.answer = r -> new MockResponse.Builder().code(200).body(be.version).headersDelay(1, MILLISECONDS)
+                    .build();
+        }
+        String common = b.serviceEntry(HOST) + "---\n" + b.destinationRule(HOST, null) + "---\n";
+        String validA = common + routeTo("v1", "a");
+        String validB = common + routeTo("v2", "b");
+        Path confDir = Files.createDirectories(dir.resolve("conf"));
+        Path staging = Files.createDirectories(dir.resolve("staging"));
+        Path file = confDir.resolve("mesh.yaml");
+        AtomicInteger writeNo = new AtomicInteger();
+        // each version replaces the file in one rename, as kubelet, editors and mv do: the watcher never reads half
+        ThrowingWriter write = content -> {
+            Path tmp = staging.resolve("v" + writeNo.incrementAndGet() + ".yaml");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        };
+        write.write(validA);
+
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Mesh mesh = Mesh.builder().workload(Workload.of("default")).config(ConfigSources.file(file))
+                .telemetry(MeshTelemetry.builder().openTelemetry(OpenTelemetry.noop()).meterRegistry(registry).build())
+                .build();
+        closeables.add(mesh);
+        AtomicInteger applied = new AtomicInteger();
+        AtomicInteger rejected = new AtomicInteger();
+        AtomicInteger unchanged = new AtomicInteger();
+        Set<String> versionsServed = ConcurrentHashMap.newKeySet();
+        versionsServed.add(mesh.config().current().version());
+        closeables.add(mesh.config().addListener(s -> versionsServed.add(s.version())));
+        closeables.add(mesh.config().addUpdateListener(u -> {
+            if (u instanceof ConfigUpdate.Applied) {
+                applied.incrementAndGet();
+            } else if (u instanceof ConfigUpdate.Rejected) {
+                rejected.incrementAndGet();
+            } else {
+                unchanged.incrementAndGet();
+            }
+        }));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+
+        AtomicInteger seenA = new AtomicInteger();
+        AtomicInteger seenB = new AtomicInteger();
+        Load load = new Load(6, 0, () -> {
+            try (Response r = get(client, "http://reviews:9080/")) {
+                String body = r.body().string();
+                String tag = r.header("x-config");
+                if (r.code() == 200 && "v1".equals(body) && "a".equals(tag)) {
+                    seenA.incrementAndGet();
+                    return null;
+                }
+                if (r.code() == 200 && "v2".equals(body) && "b".equals(tag)) {
+                    seenB.incrementAndGet();
+                    return null;
+                }
+                return r.code() + " body=" + body + " x-config=" + tag;
+            }
+        });
+        int writes = 100;
+        int invalidWrites = 0;
+        int validWrites = 0;
+        try {
+            load.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.completed.get() >= 50);
+            for (int i = 0; i < writes; i++) {
+                if (i % 2 == 0) {
+                    write.write(common + INVALID[(i / 2) % INVALID.length]);
+                    invalidWrites++;
+                } else {
+                    write.write((i / 2) % 2 == 0 ? validB : validA);
+                    validWrites++;
+                }
+                // each write is seen before the next, so that no two coalesce in the watcher's debounce
+                int expected = invalidWrites + validWrites;
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> applied.get() + rejected.get() + unchanged.get() >= expected);
+                assertThat(rejected.get()).as("rejections after write %d", i + 1).isEqualTo(invalidWrites);
+                assertThat(applied.get()).as("swaps after write %d", i + 1).isEqualTo(validWrites);
+                // requests flow under every version
+                int before = load.completed.get();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> load.completed.get() > before);
+            }
+        } finally {
+            load.stopAndJoin();
+        }
+
+        long rejectedMetric = (long) registry.get("inmesh.config.reloads").tag("result", "rejected").counter().count();
+        System.out.printf("FAULT config-flapping: writes=%d rejected=%d requests=%d failed=%d"
+                        + " (applied=%d unchanged=%d served-a=%d served-b=%d)%n",
+                writes, rejected.get(), load.sent.get(), load.failed.get(), applied.get(), unchanged.get(),
+                seenA.get(), seenB.get());
+        assertThat(load.failed.get()).as("failures: %s", load.failures).isZero();
+        assertThat(b.get("v3").count.get()).as("no request was routed by an invalid version").isZero();
+        assertThat(rejected.get()).isEqualTo(invalidWrites).isEqualTo(writes / 2);
+        assertThat(rejectedMetric).as("inmesh.config.reloads{result=rejected}").isEqualTo(invalidWrites);
+        assertThat(applied.get()).isEqualTo(validWrites);
+        assertThat(unchanged.get()).isZero();
+        assertThat(versionsServed).as("only the two valid versions were ever swapped in").hasSize(2);
+        assertThat(mesh.config().lastRejection()).isPresent();
+        assertThat(seenA.get()).isPositive();
+        assertThat(seenB.get()).isPositive();
+    }
+
+    interface ThrowingWriter {
+        void write(String content) throws IOException;
+    }
 }
