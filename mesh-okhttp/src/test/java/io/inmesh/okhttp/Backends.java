@@ -25,6 +25,11 @@ final class Backends implements AutoCloseable {
         volatile Function<RecordedRequest, MockResponse> answer;
 
         Backend(String version) throws IOException {
+            this(version, 0);
+        }
+
+        /** A backend on {@code port} of the loopback address (0: any free port), e.g. a restart on a dead one's port. */
+        Backend(String version, int port) throws IOException {
             this.version = version;
             this.answer = r -> new MockResponse.Builder().code(200).body(version).build();
             server.setDispatcher(new Dispatcher() {
@@ -36,7 +41,7 @@ final class Backends implements AutoCloseable {
                 }
             });
             server.setServerSocketFactory(NO_DELAY);
-            server.start(java.net.InetAddress.getLoopbackAddress(), 0);
+            server.start(java.net.InetAddress.getLoopbackAddress(), port);
         }
 
         int port() {
@@ -87,6 +92,18 @@ final class Backends implements AutoCloseable {
             byVersion.put(v, b);
             all.add(b);
         }
+    }
+
+    /**
+     * Adds an endpoint on {@code port} (0: any free port). A server given its port sets {@code SO_REUSEADDR}
+     * (MockWebServer does so only then), so that another can bind the port again after it was closed while clients
+     * still hold connections to it.
+     */
+    Backend add(String version, int port) throws IOException {
+        Backend b = new Backend(version, port);
+        byVersion.put(version, b);
+        all.add(b);
+        return b;
     }
 
     Backend get(String version) {
