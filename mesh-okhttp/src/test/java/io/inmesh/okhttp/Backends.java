@@ -95,6 +95,25 @@ final class Backends implements AutoCloseable {
     }
 
     /**
+     * A free loopback port below Linux's ephemeral range (32768-60999): while the killed endpoint is down, no outgoing
+     * connection of this machine can take its port as a local port, so the restarted server can bind it again.
+     */
+    static int freePortBelowEphemeralRange() throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int i = 0; i < 100; i++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port found in 20000-31999");
+    }
+
+    /**
      * Adds an endpoint on {@code port} (0: any free port). A server given its port sets {@code SO_REUSEADDR}
      * (MockWebServer does so only then), so that another can bind the port again after it was closed while clients
      * still hold connections to it.

@@ -144,26 +144,6 @@ class FaultUnderLoadTest extends MeshTestSupport {
         }
     }
 
-    /**
-     * A free loopback port below Linux's ephemeral range (32768-60999): while the killed endpoint is down, no outgoing
-     * connection of this machine can take its port as a local port, so the restarted server can bind it again.
-     */
-    private static int freePortBelowEphemeralRange() throws IOException {
-        java.util.Random random = new java.util.Random();
-        for (int i = 0; i < 100; i++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free port found in 20000-31999");
-    }
-
-
     private static DestinationStatus.EndpointStatus endpoint(Mesh mesh, int port) {
         for (DestinationStatus d : mesh.destinations()) {
             if (d.host().equals(FQDN)) {
@@ -197,7 +177,7 @@ class FaultUnderLoadTest extends MeshTestSupport {
     @Timeout(value = 60, unit = SECONDS)
     void anEndpointKilledMidLoadIsRetriedAroundEjectedAndReturnsWhenHealthy() throws Exception {
         Backends b = backends("v1", "v2");
-        b.add("v3", freePortBelowEphemeralRange());
+        b.add("v3", Backends.freePortBelowEphemeralRange());
         for (Backends.Backend be : b.byVersion.values()) {
             // a little service time: requests are in flight when the endpoint dies, and 8 callers do not eat 2 cores
             be.answer = r -> new MockResponse.Builder().code(200).setHeader("x-backend", be.version).body(be.version)

@@ -271,6 +271,29 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         }
     }
 
+    /**
+     * A server that restarted closed the client's kept-alive connection: the next GET is resent on a new connection
+     * (OkHttp's own retry, kept for idempotent requests) instead of failing with 503 UC under the default policy,
+     * which does not retry resets. Found by the fault tests of issue 9.
+     */
+    @Test
+    void aGetOnAKeptAliveConnectionTheServerClosedIsResentOnANewOne() throws Exception {
+        int port = Backends.freePortBelowEphemeralRange();
+        Backends b = backends();
+        b.add("v1", port);
+        Mesh mesh = mesh(b.serviceEntry("reviews"));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        assertThat(body(client, "http://reviews:9080/")).isEqualTo("v1");
+        assertThat(client.connectionPool().idleConnectionCount()).as("a kept-alive connection").isEqualTo(1);
+        b.get("v1").server.close();
+        Backends.Backend restarted = b.add("v1", port);
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).as("flags %s", r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo(200);
+            assertThat(r.body().string()).isEqualTo("v1");
+        }
+        assertThat(restarted.count.get()).as("sent once to the restarted server").isEqualTo(1);
+    }
+
     private static Endpoint endpoint(int port) {
         return new Endpoint("127.0.0.1", port, java.util.Map.of("version", "v1"), null, 1);
     }
