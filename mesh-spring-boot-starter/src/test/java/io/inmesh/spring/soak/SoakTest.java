@@ -32,8 +32,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * A soak through the mesh's client and server in one JVM: {@code inmesh.soak.requests} requests (100 000 in the
- * normal build; {@code -Dinmesh.soak.requests=1000000} for the full soak) from four threads through a MeshOkHttp client
+ * A soak through the mesh's client and server in one JVM: one million requests ({@code -Dinmesh.soak.requests=N} for
+ * another count; about three minutes on two cores) from four threads through a MeshOkHttp client
  * (route with retries and a timeout, outlier detection, spans at 100 %) to a Spring Boot application with the mesh's
  * inbound filter. After the first tenth (warm), and at the end: heap after a full GC, live threads and open file
  * descriptors. Asserts that every request succeeded, that the server recorded every one in
@@ -59,7 +59,7 @@ class SoakTest {
 
     @Test
     void aSoakThroughClientAndServerLosesNothingAndLeaksNothing() throws Exception {
-        int total = Integer.getInteger("inmesh.soak.requests", 100_000);
+        int total = Integer.getInteger("inmesh.soak.requests", 1_000_000);
         Path config = Files.createTempDirectory("inmesh-soak");
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(SoakApplication.class)
                 .web(WebApplicationType.SERVLET)
