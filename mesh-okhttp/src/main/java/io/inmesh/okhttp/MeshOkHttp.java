@@ -29,12 +29,10 @@ import okhttp3.OkHttpClient;
  *       overflow or when no endpoint is healthy, 504 on timeout. Such answers, and responses that needed the
  *       mesh's help, carry Envoy's response flags in the {@value #RESPONSE_FLAGS_HEADER} header (for example
  *       {@code UF,URX}).</li>
- *   <li>Connection failures are the mesh's retry policy's: a request is tried at most {@code 1 + attempts} times,
- *       and the default policy retries connect failures on another endpoint. OkHttp's own
- *       {@code retryOnConnectionFailure} (on unless the application turned it off) is kept only for idempotent
- *       requests with a replayable body, where it resends on a new connection a request whose kept-alive connection
- *       failed (a server that closed an idle connection or restarted: Envoy would answer {@code 503 UC} there);
- *       for other requests it is turned off, as a sidecar resends nothing unless the retry policy says so.</li>
+ *   <li>OkHttp's own retry on connection failure is turned off for mesh calls, so that a request is tried at most
+ *       {@code 1 + attempts} times; the mesh's default retry policy covers connection failures. {@link #configure}
+ *       sets the builder's {@code retryOnConnectionFailure(false)} to say so (setting it back changes nothing for
+ *       calls through the mesh).</li>
  *   <li>Per-try and overall timeouts bound connecting, sending and each wait for response bytes; the time spent
  *       reading a response body after its headers is bounded by the remaining time per read, not in total. For a
  *       hard limit on the whole call, set OkHttp's {@code callTimeout}.</li>
@@ -68,6 +66,8 @@ public final class MeshOkHttp {
         Objects.requireNonNull(mesh, "mesh");
         MirrorClient mirrorClient = new MirrorClient(mesh);
         builder.addInterceptor(new MeshInterceptor(mesh, mirrorClient.mirrors));
+        // every call goes through the mesh, which turns this off for its tries anyway: saves a chain copy per call
+        builder.retryOnConnectionFailure(false);
         builder.addNetworkInterceptor(new ConnectionLifetimes());
         builder.addNetworkInterceptor(new FollowUps());
         // the caller's trace context, captured on its thread, for calls that run on the dispatcher's

@@ -165,12 +165,8 @@ public final class MeshInterceptor implements Interceptor {
             }
         }
         boolean replayable = request.body() == null || !request.body().isOneShot();
-        // OkHttp's own retry resends a request on a new connection when a kept-alive one fails (a server that closed
-        // an idle connection, or restarted): left on, as the application set it, for idempotent requests it can
-        // replay; off for the others, which only the mesh's retry policy retries (Envoy resends nothing itself).
-        // Each withX copies the chain: only where the value differs.
-        Chain base = chain.getRetryOnConnectionFailure() && !(replayable && idempotent(request.method()))
-                ? chain.withRetryOnConnectionFailure(false) : chain;
+        // each withX copies the chain: only where the value differs (MeshOkHttp turns this off on the client)
+        Chain base = chain.getRetryOnConnectionFailure() ? chain.withRetryOnConnectionFailure(false) : chain;
         try {
             while (true) {
                 MeshCall.Try t = call.nextTry();
@@ -220,21 +216,6 @@ public final class MeshInterceptor implements Interceptor {
             }
         } finally {
             call.abandon(); // a retry permit taken for a retry that did not happen (canceled, interrupted, error)
-        }
-    }
-
-    /** RFC 9110's idempotent methods. */
-    private static boolean idempotent(String method) {
-        switch (method) {
-            case "GET":
-            case "HEAD":
-            case "OPTIONS":
-            case "TRACE":
-            case "PUT":
-            case "DELETE":
-                return true;
-            default:
-                return false;
         }
     }
 
