@@ -76,6 +76,37 @@ abstract class BypassAttempts {
         assertThat(allowed).as("the control: another value passes").isEqualTo(200);
     }
 
+    /**
+     * A denied value on a continuation line (obs-fold, RFC 9112 section 5.2): the server refuses it (400), or unfolds
+     * it into one value that the mesh and the application both see; never a value the mesh did not check.
+     */
+    @Test
+    void aDeniedHeaderValueOnAFoldedLineIsRefusedOrSeenAlikeByTheMeshAndTheApplication() throws Exception {
+        for (String fold : List.of("x-block: no\r\n yes\r\n", "x-block: no\r\n\tyes\r\n", "x-block:\r\n yes\r\n")) {
+            seen().clear();
+            String status;
+            try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fold
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(),
+                        java.nio.charset.StandardCharsets.US_ASCII);
+                status = answer.isEmpty() ? "closed" : answer.substring(9, 12);
+            }
+            String what = fold.replace("\r\n", "\\r\\n").replace("\t", "\\t");
+            if (status.equals("200")) {
+                String applicationSaw = seen().get("x-block");
+                assertThat(applicationSaw).as("%s: the application saw one unfolded value", what).isNotNull()
+                        .isNotEqualTo("yes").doesNotContain("|");
+            } else {
+                assertThat(status).as("%s", what).isIn("400", "403", "closed");
+                assertThat(seen()).as("%s", what).doesNotContainKey("/hello");
+            }
+            System.out.println("BYPASS " + getClass().getSimpleName() + " folded " + what + " -> " + status
+                    + (status.equals("200") ? " (application saw \"" + seen().get("x-block") + "\")" : ""));
+        }
+    }
+
     @Test
     void anOversizedHeaderNeverReachesTheApplication() throws Exception {
         assumeCurl();

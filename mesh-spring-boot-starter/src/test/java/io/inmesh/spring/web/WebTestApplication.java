@@ -80,8 +80,12 @@ public class WebTestApplication {
         }
 
         @GetMapping("/hello")
-        String hello() {
+        String hello(@org.springframework.web.bind.annotation.RequestHeader(value = "x-block", required = false)
+                     java.util.List<String> block) {
             SEEN.put("/hello", currentTrace());
+            if (block != null) {
+                SEEN.put("x-block", String.join("|", block));
+            }
             return "hello";
         }
 

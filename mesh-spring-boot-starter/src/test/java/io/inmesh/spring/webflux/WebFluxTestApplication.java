@@ -69,8 +69,12 @@ public class WebFluxTestApplication {
         }
 
         @GetMapping("/hello")
-        Mono<String> hello() {
+        Mono<String> hello(@org.springframework.web.bind.annotation.RequestHeader(value = "x-block", required = false)
+                           java.util.List<String> block) {
             see("/hello");
+            if (block != null) {
+                SEEN.put("x-block", String.join("|", block));
+            }
             return Mono.just("hello");
         }
 

@@ -568,12 +568,12 @@ abstract class Cond {
                 }
                 if (anyRepeatedValue && values.size() > 1) {
                     for (String one : values) {
-                        if (one != null && m.matches(one)) {
+                        if (one != null && m.matches(withoutOws(one))) {
                             return true;
                         }
                     }
                 }
-                String joined = values.size() == 1 ? values.get(0) : String.join(",", values);
+                String joined = values.size() == 1 ? withoutOws(values.get(0)) : joinWithoutOws(values);
                 if (!inline || m.kind() == ValueMatcher.Kind.PRESENT) {
                     return m.matches(joined);
                 }
@@ -601,6 +601,39 @@ abstract class Cond {
                 return "header " + lowerCaseName + " " + v;
             }
         };
+    }
+
+    /**
+     * A header value without leading and trailing whitespace, as Envoy's codec hands values to its filters (RFC 9110
+     * field values exclude surrounding whitespace). A server may leave some in (Tomcat unfolds an obs-fold line after
+     * an empty value into a value starting with a space), while the application's framework trims it: matching the
+     * untrimmed value would let {@code "x: \r\n yes"} step around a DENY on {@code yes}.
+     */
+    static String withoutOws(String v) {
+        int from = 0;
+        int to = v.length();
+        while (from < to && ows(v.charAt(from))) {
+            from++;
+        }
+        while (to > from && ows(v.charAt(to - 1))) {
+            to--;
+        }
+        return from == 0 && to == v.length() ? v : v.substring(from, to);
+    }
+
+    private static boolean ows(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    }
+
+    private static String joinWithoutOws(List<String> values) {
+        StringBuilder b = new StringBuilder();
+        for (String one : values) {
+            if (b.length() > 0) {
+                b.append(',');
+            }
+            b.append(one == null ? "" : withoutOws(one));
+        }
+        return b.toString();
     }
 
     /** {@code connection.sni}. */

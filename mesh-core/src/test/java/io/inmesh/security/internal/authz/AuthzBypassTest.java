@@ -101,6 +101,24 @@ class AuthzBypassTest {
     }
 
     /**
+     * Whitespace around a value (a server that leaves it in, such as Tomcat unfolding {@code "x-role:\r\n admin"}
+     * into {@code " admin"}, which the application's framework trims) does not step around a DENY on the value.
+     */
+    @Test
+    void aDenyOnAHeaderValueIsNotSteppedAroundByWhitespaceAroundIt() {
+        AuthorizationEngine e = AuthorizationEngine.of(List.of(policy("deny-admin", Action.DENY,
+                when("request.headers[x-role]", "admin"))), PathNormalizer.standard());
+        for (String v : List.of(" admin", "admin ", "\tadmin", "\r\n admin", " admin\t")) {
+            assertThat(eval(e, StaticInboundRequest.builder().header("x-role", v)).allowed())
+                    .as("[%s]", v).isFalse();
+            assertThat(eval(e, StaticInboundRequest.builder().header("x-role", "guest").header("x-role", v))
+                    .allowed()).as("repeated, [%s]", v).isFalse();
+        }
+        assertThat(eval(e, StaticInboundRequest.builder().header("x-role", " ad min ")).allowed())
+                .as("whitespace inside stays").isTrue();
+    }
+
+    /**
      * In an ALLOW policy the joined form is what matches (as in Envoy): a second value that the policy allows does not
      * let in a request whose first value (what the application reads) it does not allow.
      */
