@@ -203,13 +203,19 @@ public class MeshAutoConfiguration {
         }
 
         /**
-         * Ends a call whose error page the container rendered without an ERROR dispatch: a valve on Tomcat, a
-         * request listener on other servlet containers.
+         * Ends a call whose error page the container rendered without an ERROR dispatch: a valve on an embedded
+         * Tomcat, a request listener on other servlet containers and in war deployments.
          */
         @Bean
-        @ConditionalOnClass(name = "org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory")
         io.inmesh.spring.internal.ServletRequestEnd meshServletRequestEnd() {
             return new io.inmesh.spring.internal.ServletRequestEnd();
+        }
+
+        @Bean
+        @ConditionalOnClass(name = "org.springframework.boot.web.server.servlet.ConfigurableServletWebServerFactory")
+        io.inmesh.spring.internal.ServletRequestEnd.TomcatValve meshTomcatRequestEndValve(
+                io.inmesh.spring.internal.ServletRequestEnd end) {
+            return new io.inmesh.spring.internal.ServletRequestEnd.TomcatValve(end);
         }
     }
 
