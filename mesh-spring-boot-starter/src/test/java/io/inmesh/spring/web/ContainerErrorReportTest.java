@@ -77,9 +77,9 @@ class ContainerErrorReportTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !serverSpans().isEmpty());
         SpanData server = serverSpans().get(0);
         assertThat(server.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(404L);
-        await().atMost(Duration.ofSeconds(5)).until(() -> accessLog.list.stream()
+        await().atMost(Duration.ofSeconds(5)).until(() -> logged().stream()
                 .anyMatch(e -> e.getFormattedMessage().contains("/no/such/handler")));
-        assertThat(accessLog.list.stream().map(ILoggingEvent::getFormattedMessage)
+        assertThat(logged().stream().map(ILoggingEvent::getFormattedMessage)
                 .filter(m -> m.contains("/no/such/handler")).findFirst().orElseThrow())
                 .contains("\"response_code\":404");
         Thread.sleep(200);
@@ -92,6 +92,13 @@ class ContainerErrorReportTest {
         var ctx = (org.apache.catalina.Context) tomcat.getTomcat().getHost().findChildren()[0];
         assertThat(ctx.getApplicationEventListeners())
                 .noneMatch(l -> l instanceof io.inmesh.spring.MeshServerFilter.RequestEnd);
+    }
+
+    /** What the access log appender holds (it appends under its own lock, from the server's threads). */
+    List<ILoggingEvent> logged() {
+        synchronized (accessLog) {
+            return List.copyOf(accessLog.list);
+        }
     }
 
     List<SpanData> serverSpans() {
