@@ -176,8 +176,10 @@ class ConfigMapConfigSourceTest {
                         routeTo(i % 2 == 0 ? "v2" : "v3").replace("name: reviews\nspec", "name: reviews\n  labels: {n: \""
                                 + i + "\"}\nspec"))));
             }
+            // the holder serves the new snapshot before its listeners hear of it: wait for the listener too
             await().until(() -> holder.current().resources().stream()
-                    .anyMatch(r -> r.metadata().labels() != null && "9".equals(r.metadata().labels().get("n"))));
+                    .anyMatch(r -> r.metadata().labels() != null && "9".equals(r.metadata().labels().get("n")))
+                    && swaps.contains(holder.current().version()));
             assertThat(swaps).as("10 updates within the quiet period").hasSizeBetween(1, 3);
         }
     }
