@@ -568,12 +568,12 @@ abstract class Cond {
                 }
                 if (anyRepeatedValue && values.size() > 1) {
                     for (String one : values) {
-                        if (one != null && m.matches(withoutOws(one))) {
+                        if (one != null && m.matches(one.strip())) {
                             return true;
                         }
                     }
                 }
-                String joined = values.size() == 1 ? withoutOws(values.get(0)) : joinWithoutOws(values);
+                String joined = values.size() == 1 ? values.get(0).strip() : joinStripped(values);
                 if (!inline || m.kind() == ValueMatcher.Kind.PRESENT) {
                     return m.matches(joined);
                 }
@@ -604,34 +604,18 @@ abstract class Cond {
     }
 
     /**
-     * A header value without leading and trailing whitespace, as Envoy's codec hands values to its filters (RFC 9110
-     * field values exclude surrounding whitespace). A server may leave some in (Tomcat unfolds an obs-fold line after
-     * an empty value into a value starting with a space), while the application's framework trims it: matching the
-     * untrimmed value would let {@code "x: \r\n yes"} step around a DENY on {@code yes}.
+     * The values of a repeated header joined with {@code ,}, each without surrounding whitespace: header values are
+     * matched as Envoy's codec hands them to its filters (a server may leave some in: Tomcat unfolds an obs-fold line
+     * after an empty value into a value starting with a space, which the application's framework trims, so matching
+     * the untrimmed value would let {@code "x: \r\n yes"} step around a DENY on {@code yes}).
      */
-    static String withoutOws(String v) {
-        int from = 0;
-        int to = v.length();
-        while (from < to && ows(v.charAt(from))) {
-            from++;
-        }
-        while (to > from && ows(v.charAt(to - 1))) {
-            to--;
-        }
-        return from == 0 && to == v.length() ? v : v.substring(from, to);
-    }
-
-    private static boolean ows(char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-    }
-
-    private static String joinWithoutOws(List<String> values) {
+    private static String joinStripped(List<String> values) {
         StringBuilder b = new StringBuilder();
         for (String one : values) {
             if (b.length() > 0) {
                 b.append(',');
             }
-            b.append(one == null ? "" : withoutOws(one));
+            b.append(one == null ? "" : one.strip());
         }
         return b.toString();
     }
