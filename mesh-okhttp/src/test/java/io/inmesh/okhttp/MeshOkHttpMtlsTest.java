@@ -64,26 +64,10 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
                 yaml);
     }
 
-    private static String serviceEntry(int port, String serviceAccount, boolean label) {
-        return """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: reviews}
-                spec:
-                  hosts: [reviews]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports: [{number: 9080, name: http, protocol: HTTP}]
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews%s}%s}
-                """.formatted(port, label ? ", security.istio.io/tlsMode: istio" : "",
-                serviceAccount == null ? "" : ", serviceAccount: " + serviceAccount);
-    }
-
     @Test
     void autoMtlsToALabelledEndpointPresentsTheWorkloadCertificateAndChecksTheServersId() throws Exception {
         MockWebServer server = meshServer(REVIEWS);
-        Mesh mesh = clientMesh(serviceEntry(server.getPort(), "reviews", true));
+        Mesh mesh = clientMesh(meshServiceEntry(server.getPort(), "reviews", true));
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         try (Response r = get(client, "http://reviews:9080/hello")) {
             assertThat(r.code()).isEqualTo(200);
@@ -98,7 +82,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
     @Test
     void aServerWithAnotherIdentityIsRefusedAndNotRetried() throws Exception {
         MockWebServer server = meshServer(SpiffeId.parse("spiffe://cluster.local/ns/default/sa/impostor"));
-        Mesh mesh = clientMesh(serviceEntry(server.getPort(), "reviews", true));
+        Mesh mesh = clientMesh(meshServiceEntry(server.getPort(), "reviews", true));
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         try (Response r = get(client, "http://reviews:9080/hello")) {
             assertThat(r.code()).isEqualTo(503);
@@ -111,7 +95,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
     @Test
     void istioMutualChecksTheSubjectAltNames() throws Exception {
         MockWebServer server = meshServer(REVIEWS);
-        Mesh mesh = clientMesh(serviceEntry(server.getPort(), null, false) + """
+        Mesh mesh = clientMesh(meshServiceEntry(server.getPort(), null, false) + """
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
@@ -128,7 +112,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
     @Test
     void mutualTlsWithoutAWorkloadCertificateFailsClosed() throws Exception {
         MockWebServer server = meshServer(REVIEWS);
-        Mesh mesh = mesh(serviceEntry(server.getPort(), "reviews", true));
+        Mesh mesh = mesh(meshServiceEntry(server.getPort(), "reviews", true));
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         try (Response r = get(client, "http://reviews:9080/")) {
             assertThat(r.code()).isEqualTo(503);
@@ -144,7 +128,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
                 java.time.Clock.systemUTC());
         closeables.add(certs);
         Mesh mesh = mesh(Mesh.builder().certificates(certs).workload(new Workload("default", "frontend", Map.of())),
-                serviceEntry(server.getPort(), "reviews", true));
+                meshServiceEntry(server.getPort(), "reviews", true));
         OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
                 .connectionPool(new okhttp3.ConnectionPool(0, 1, TimeUnit.MILLISECONDS)), mesh).build();
         Set<java.math.BigInteger> serials = new HashSet<>();
@@ -164,7 +148,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
     @Test
     void disableSendsPlaintextEvenToALabelledEndpoint() throws Exception {
         Backends plain = backends("v1");
-        String se = serviceEntry(plain.get("v1").port(), "reviews", true);
+        String se = meshServiceEntry(plain.get("v1").port(), "reviews", true);
         OkHttpClient auto = MeshOkHttp.configure(new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(1)),
                 clientMesh(se)).build();
         try (Response r = get(auto, "http://reviews:9080/")) {
@@ -209,7 +193,7 @@ class MeshOkHttpMtlsTest extends MeshTestSupport {
                 .telemetry(io.inmesh.telemetry.MeshTelemetry.builder().samplingPercent(100).meterRegistry(registry)
                         .openTelemetry(io.opentelemetry.sdk.OpenTelemetrySdk.builder()
                                 .setTracerProvider(tracerProvider).build()).build())
-                .configFiles(files(serviceEntry(server.getPort(), "reviews", true))).build();
+                .configFiles(files(meshServiceEntry(server.getPort(), "reviews", true))).build();
         closeables.add(mesh);
         try (Response r = get(MeshOkHttp.newClient(mesh), "http://reviews:9080/hello")) {
             assertThat(r.body().string()).isEqualTo("ok");

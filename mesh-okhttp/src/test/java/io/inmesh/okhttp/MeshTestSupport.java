@@ -48,6 +48,27 @@ abstract class MeshTestSupport {
         return mesh(Mesh.builder().random(new Random(42)), yaml);
     }
 
+    /**
+     * The ServiceEntry {@code reviews} (MESH_INTERNAL, STATIC) with one endpoint on 127.0.0.1:{@code port}, its
+     * service account {@code serviceAccount} (null: none) and, with {@code label}, the mesh's
+     * {@code security.istio.io/tlsMode: istio} label (auto mTLS).
+     */
+    protected static String meshServiceEntry(int port, String serviceAccount, boolean label) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports: [{number: 9080, name: http, protocol: HTTP}]
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews%s}%s}
+                """.formatted(port, label ? ", security.istio.io/tlsMode: istio" : "",
+                serviceAccount == null ? "" : ", serviceAccount: " + serviceAccount);
+    }
+
     /** GET {@code url} with header name/value pairs. */
     protected static Response get(OkHttpClient client, String url, String... headers) throws IOException {
         Request.Builder b = new Request.Builder().url(url);

@@ -79,19 +79,7 @@ class RotationUnderLoadTest extends MeshTestSupport {
                 java.time.Clock.systemUTC());
         closeables.add(clientCerts);
         Mesh mesh = mesh(Mesh.builder().certificates(clientCerts).workload(new Workload("default", "frontend",
-                Map.of())), """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: reviews}
-                spec:
-                  hosts: [reviews]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports: [{number: 9080, name: http, protocol: HTTP}]
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews, security.istio.io/tlsMode: istio},
-                     serviceAccount: reviews}
-                """.formatted(server.getPort()));
+                Map.of())), meshServiceEntry(server.getPort(), "reviews", true));
         // no kept-alive connections: every request makes a full handshake with whatever material is current
         OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
                 .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS)), mesh).build();

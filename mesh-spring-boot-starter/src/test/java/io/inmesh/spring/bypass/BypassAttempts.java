@@ -32,8 +32,11 @@ abstract class BypassAttempts {
     /** What the application's handlers saw (label to trace id), cleared before each attempt. */
     abstract Map<String, String> seen();
 
-    static int status(MeshTestFiles.Result r) {
-        return Integer.parseInt(r.out().strip());
+    /** The HTTP status curl got with {@code args} (curl prints only that; the body is dropped). */
+    static int status(String... args) throws Exception {
+        java.util.List<String> all = new ArrayList<>(List.of("-s", "-o", "/dev/null", "-w", "%{http_code}"));
+        all.addAll(List.of(args));
+        return Integer.parseInt(MeshTestFiles.curl(all.toArray(String[]::new)).out().strip());
     }
 
     @Test
@@ -42,9 +45,7 @@ abstract class BypassAttempts {
         List<String> report = new ArrayList<>();
         for (String path : PATHS) {
             seen().clear();
-            MeshTestFiles.Result r = MeshTestFiles.curl("-s", "-o", "/dev/null", "-w", "%{http_code}",
-                    "--path-as-is", "http://127.0.0.1:" + port() + path);
-            int status = status(r);
+            int status = status("--path-as-is", "http://127.0.0.1:" + port() + path);
             report.add(path + " -> " + status);
             assertThat(seen()).as("the handler of /denied never runs for %s (answered %s)", path, status)
                     .doesNotContainKey("/denied");
@@ -52,9 +53,7 @@ abstract class BypassAttempts {
         }
         System.out.println("BYPASS " + getClass().getSimpleName() + " paths: " + report);
         // the control: the plain path is the mesh's refusal, not a missing handler
-        MeshTestFiles.Result plain = MeshTestFiles.curl("-s", "-o", "/dev/null", "-w", "%{http_code}",
-                "http://127.0.0.1:" + port() + "/denied");
-        assertThat(status(plain)).isEqualTo(403);
+        assertThat(status("http://127.0.0.1:" + port() + "/denied")).isEqualTo(403);
     }
 
     @Test
@@ -63,16 +62,15 @@ abstract class BypassAttempts {
         for (List<String> headers : List.of(List.of("x-block: yes"), List.of("x-block: no", "x-block: yes"),
                 List.of("x-block: yes", "x-block: no"), List.of("X-Block: yes"), List.of("x-block: no", "X-BLOCK: yes"))) {
             seen().clear();
-            List<String> args = new ArrayList<>(List.of("-s", "-o", "/dev/null", "-w", "%{http_code}"));
+            List<String> args = new ArrayList<>();
             headers.forEach(h -> args.addAll(List.of("-H", h)));
             args.add("http://127.0.0.1:" + port() + "/hello");
-            int status = status(MeshTestFiles.curl(args.toArray(String[]::new)));
+            int status = status(args.toArray(String[]::new));
             assertThat(status).as("%s", headers).isEqualTo(403);
             assertThat(seen()).as("the application never saw %s", headers).doesNotContainKey("/hello");
         }
         seen().clear();
-        int allowed = status(MeshTestFiles.curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "x-block: no",
-                "http://127.0.0.1:" + port() + "/hello"));
+        int allowed = status("-H", "x-block: no", "http://127.0.0.1:" + port() + "/hello");
         assertThat(allowed).as("the control: another value passes").isEqualTo(200);
     }
 
@@ -112,8 +110,7 @@ abstract class BypassAttempts {
         assumeCurl();
         seen().clear();
         String big = "x-filler: " + "a".repeat(64 * 1024);
-        int status = status(MeshTestFiles.curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", big,
-                "-H", "x-block: yes", "http://127.0.0.1:" + port() + "/hello"));
+        int status = status("-H", big, "-H", "x-block: yes", "http://127.0.0.1:" + port() + "/hello");
         assertThat(status).as("refused by the server (431 or 400), never served").isIn(400, 403, 431, 413);
         assertThat(seen()).doesNotContainKey("/hello");
     }

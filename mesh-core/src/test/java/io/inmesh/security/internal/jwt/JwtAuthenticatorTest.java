@@ -5,6 +5,7 @@ import static io.inmesh.security.internal.jwt.JwtFixtures.RSA;
 import static io.inmesh.security.internal.jwt.JwtFixtures.RSA_2;
 import static io.inmesh.security.internal.jwt.JwtFixtures.claims;
 import static io.inmesh.security.internal.jwt.JwtFixtures.jwks;
+import static io.inmesh.security.internal.jwt.JwtFixtures.ra;
 import static io.inmesh.security.internal.jwt.JwtFixtures.request;
 import static io.inmesh.security.internal.jwt.JwtFixtures.snapshot;
 import static io.inmesh.security.internal.jwt.JwtFixtures.token;
@@ -42,24 +43,6 @@ class JwtAuthenticatorTest {
     @AfterEach
     void close() {
         cache.close();
-    }
-
-    /** A RequestAuthentication in namespace shop for app=api with the given jwtRules YAML (indented 2). */
-    static String ra(String name, String rules) {
-        return """
-                apiVersion: security.istio.io/v1
-                kind: RequestAuthentication
-                metadata:
-                  name: %s
-                  namespace: shop
-                spec:
-                  selector:
-                    matchLabels:
-                      app: api
-                  jwtRules:
-                %s
-                ---
-                """.formatted(name, rules.indent(2).stripTrailing());
     }
 
     JwtAuthenticator authenticator(String yaml) {

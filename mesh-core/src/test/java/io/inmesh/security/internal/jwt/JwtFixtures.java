@@ -76,8 +76,12 @@ final class JwtFixtures {
     }
 
     static String token(JWK key, String kid, JWTClaimsSet claims) {
+        return token(key, key instanceof RSAKey ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256, kid, claims);
+    }
+
+    /** A token signed with {@code key} under {@code alg} (an RSA algorithm for RSA keys, ES256 for EC). */
+    static String token(JWK key, JWSAlgorithm alg, String kid, JWTClaimsSet claims) {
         try {
-            JWSAlgorithm alg = key instanceof RSAKey ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256;
             JWSSigner signer = key instanceof RSAKey r ? new RSASSASigner(r) : new ECDSASigner((ECKey) key);
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), claims);
             jwt.sign(signer);
@@ -85,6 +89,24 @@ final class JwtFixtures {
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A RequestAuthentication in namespace shop for app=api with the given jwtRules YAML (indented 2). */
+    static String ra(String name, String rules) {
+        return """
+                apiVersion: security.istio.io/v1
+                kind: RequestAuthentication
+                metadata:
+                  name: %s
+                  namespace: shop
+                spec:
+                  selector:
+                    matchLabels:
+                      app: api
+                  jwtRules:
+                %s
+                ---
+                """.formatted(name, rules.indent(2).stripTrailing());
     }
 
     /** Claims with {@code iss}, {@code sub}, and an {@code exp} one hour after {@code now}. */

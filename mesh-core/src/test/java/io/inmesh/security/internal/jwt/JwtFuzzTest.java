@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -61,27 +55,17 @@ class JwtFuzzTest {
         strangerRsa = JwtFixtures.generateRsa("rsa-1"); // same kid: only the signature tells them apart
         strangerEc = JwtFixtures.generateEc("ec-2");
         cache = JwksCache.builder().clock(new JwtFixtures.MutableClock(NOW)).noScheduler().build();
-        authenticator = JwtAuthenticator.forWorkload(JwtFixtures.snapshot("""
-                apiVersion: security.istio.io/v1
-                kind: RequestAuthentication
-                metadata:
-                  name: api
-                  namespace: shop
-                spec:
-                  selector:
-                    matchLabels:
-                      app: api
-                  jwtRules:
-                  - issuer: %s
-                    audiences: [%s]
-                    jwks: '%s'
-                    outputPayloadToHeader: x-jwt-payload
-                    outputClaimToHeaders:
-                    - header: x-sub
-                      claim: sub
-                    - header: x-nested
-                      claim: a.b
-                """.formatted(ISSUER, AUDIENCE, JwtFixtures.jwks(rsa, ec))), "shop", Map.of("app", "api"), cache);
+        authenticator = JwtAuthenticator.forWorkload(JwtFixtures.snapshot(JwtFixtures.ra("api", """
+                - issuer: %s
+                  audiences: [%s]
+                  jwks: '%s'
+                  outputPayloadToHeader: x-jwt-payload
+                  outputClaimToHeaders:
+                  - header: x-sub
+                    claim: sub
+                  - header: x-nested
+                    claim: a.b
+                """.formatted(ISSUER, AUDIENCE, JwtFixtures.jwks(rsa, ec)))), "shop", Map.of("app", "api"), cache);
     }
 
     @AfterAll
@@ -145,7 +129,7 @@ class JwtFuzzTest {
             case 1 -> null;
             default -> data.consumeString(10);
         };
-        String token = sign(key, alg, kid, claims.build());
+        String token = JwtFixtures.token(key, alg, kid, claims.build());
         // the key by kid when the token has one: a kid naming no key of the set fails even with the right key
         boolean kidOk = kid == null || kid.equals(key.getKeyID());
         boolean claimsValid = kidOk && ISSUER.equals(iss) && claimsSet(claims)
@@ -206,16 +190,5 @@ class JwtFuzzTest {
                     .isIn(REASONS);
         }
         return r;
-    }
-
-    private static String sign(JWK key, JWSAlgorithm alg, String kid, JWTClaimsSet claims) {
-        try {
-            JWSSigner signer = key instanceof RSAKey r ? new RSASSASigner(r) : new ECDSASigner((ECKey) key);
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), claims);
-            jwt.sign(signer);
-            return jwt.serialize();
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
