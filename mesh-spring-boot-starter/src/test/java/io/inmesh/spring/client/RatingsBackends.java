@@ -80,7 +80,11 @@ public final class RatingsBackends implements AutoCloseable {
     }
 
     /** The mesh's YAML for {@code ratings}, written into {@code dir}; returns {@code dir}. */
-    public Path writeConfig(Path dir) {
+    /** The directory {@link #writeConfig} wrote, deleted by {@link #close}. */
+    private Path config;
+
+    /** Writes the mesh's YAML into a new temporary directory named {@code prefix...}, and returns that directory. */
+    public Path writeConfig(String prefix) {
         String yaml = """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -122,17 +126,21 @@ public final class RatingsBackends implements AutoCloseable {
                   - route: [{destination: {host: ratings, subset: v1}}]
                 """.formatted(v1.port(), v2.port());
         try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("ratings.yaml"), yaml);
+            config = Files.createTempDirectory(prefix);
+            Files.writeString(config.resolve("ratings.yaml"), yaml);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return dir;
+        return config;
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
         v1.server.close();
         v2.server.close();
+        if (config != null) {
+            Files.deleteIfExists(config.resolve("ratings.yaml"));
+            Files.deleteIfExists(config);
+        }
     }
 }

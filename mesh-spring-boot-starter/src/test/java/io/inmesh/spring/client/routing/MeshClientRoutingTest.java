@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inmesh.okhttp.MeshOkHttp;
 import io.inmesh.spring.client.RatingsBackends;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import mockwebserver3.RecordedRequest;
@@ -41,19 +40,15 @@ import org.springframework.web.reactive.function.client.WebClient;
 })
 class MeshClientRoutingTest {
     static final RatingsBackends RATINGS = new RatingsBackends();
-    static Path config;
-
     @DynamicPropertySource
-    static void meshConfig(DynamicPropertyRegistry registry) throws Exception {
-        config = RATINGS.writeConfig(Files.createTempDirectory("meshclient-routing"));
-        registry.add("mesh.config.locations", () -> config.toString());
+    static void meshConfig(DynamicPropertyRegistry registry) {
+        Path config = RATINGS.writeConfig("meshclient-routing");
+        registry.add("mesh.config.locations", config::toString);
     }
 
     @AfterAll
     static void stopServers() throws Exception {
         RATINGS.close();
-        Files.deleteIfExists(config.resolve("ratings.yaml"));
-        Files.deleteIfExists(config);
     }
 
     @Autowired

@@ -7,7 +7,6 @@ import io.inmesh.spring.client.RatingsBackends;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,19 +46,15 @@ class MeshClientTracingTest {
     static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     static final String PARENT = "00f067aa0ba902b7";
     static final RatingsBackends RATINGS = new RatingsBackends();
-    static Path config;
-
     @DynamicPropertySource
-    static void meshConfig(DynamicPropertyRegistry registry) throws Exception {
-        config = RATINGS.writeConfig(Files.createTempDirectory("meshclient-tracing"));
-        registry.add("mesh.config.locations", () -> config.toString());
+    static void meshConfig(DynamicPropertyRegistry registry) {
+        Path config = RATINGS.writeConfig("meshclient-tracing");
+        registry.add("mesh.config.locations", config::toString);
     }
 
     @AfterAll
     static void stopServers() throws Exception {
         RATINGS.close();
-        Files.deleteIfExists(config.resolve("ratings.yaml"));
-        Files.deleteIfExists(config);
     }
 
     @LocalServerPort
