@@ -128,7 +128,7 @@ public final class MtlsLoopback {
                     .connectionPool(new ConnectionPool(1, 5, TimeUnit.MINUTES))
                     .eventListener(counting(tlsConnections))
                     .sslSocketFactory(clientTls.clientSocketFactory(Set.of(SERVER_ID)), clientTls.trustManager())
-                    .hostnameVerifier((host, session) -> true) // the server's SPIFFE ID is checked in the handshake
+                    .hostnameVerifier(clientTls.clientHostnameVerifier(Set.of(SERVER_ID))) // SPIFFE ID, not name
                     .build(), "https://" + loopback.getHostAddress() + ":" + tlsServer.getAddress().getPort() + "/data",
                     tlsConnections);
             checkMutualTls(mtls);

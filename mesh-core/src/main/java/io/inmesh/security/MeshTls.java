@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -40,7 +41,10 @@ import javax.net.ssl.X509TrustManager;
  * new bundle from the source applies to every new handshake of every context already handed out (and of server
  * sockets already listening), while connections already established go on undisturbed. On a swap, the sessions
  * cached by these contexts are invalidated, so later connections do full handshakes with the new material; sessions
- * last at most {@link #SESSION_TIMEOUT_SECONDS} seconds. A bundle that fails the checks (expired or not yet valid, a
+ * last at most {@link #SESSION_TIMEOUT_SECONDS} seconds. A TLS 1.3 session resumed from a ticket keeps the
+ * certificates of its first full handshake, so both sides check them again: servers with {@link #verifiedPeer}, clients
+ * with {@link #clientHostnameVerifier} (which also moves a client to a new context once the server's certificate is
+ * past three quarters of its validity). A bundle that fails the checks (expired or not yet valid, a
  * key that does not match the leaf, a chain that does not verify to the trust anchors, a leaf without exactly one
  * {@code spiffe://} URI SAN, a CA certificate as leaf) is refused: the last good material stays, and
  * {@link #lastRejection()} says why.
@@ -64,8 +68,7 @@ public final class MeshTls implements AutoCloseable {
     private final MeshKeyManager keyManager;
     private final SpiffeTrustManager trustManager;
     private final SSLContext serverContext;
-    private final ConcurrentMap<Set<SpiffeId>, SSLContext> clientContexts = new ConcurrentHashMap<>();
-    private final ConcurrentMap<Set<SpiffeId>, SSLSocketFactory> socketFactories = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Set<SpiffeId>, ClientSide> clientSides = new ConcurrentHashMap<>();
     private final AutoCloseable listener;
     private final java.util.List<java.util.function.Consumer<CertificateBundle>> swapListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -133,12 +136,11 @@ public final class MeshTls implements AutoCloseable {
         }
         holder.swap(bundle, id);
         invalidateSessions(serverContext);
-        clientContexts.values().forEach(MeshTls::invalidateSessions);
+        clientSides.values().forEach(side -> invalidateSessions(side.context));
         // New client contexts (with empty session caches) for later calls: invalidating cached sessions does not
         // stop the JDK from resuming TLS 1.3 sessions from tickets, and a resumed session keeps the old
         // certificates. Connections already made with the old factories keep working until they close.
-        socketFactories.clear();
-        clientContexts.clear();
+        clientSides.clear();
         for (java.util.function.Consumer<CertificateBundle> l : swapListeners) {
             try {
                 l.accept(bundle);
@@ -202,12 +204,11 @@ public final class MeshTls implements AutoCloseable {
      * A client context that presents this workload's certificate and accepts a server only when its SPIFFE ID is one
      * of {@code expectedServerIds} (empty: any ID of the trust domain). The same context is returned for the same set
      * until the material changes. For clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine
-     * based ones); socket clients use {@link #clientSocketFactory(Set)}.
+     * based ones); socket clients use {@link #clientSocketFactory(Set)} with {@link #clientHostnameVerifier(Set)},
+     * which also keeps resumed sessions from carrying an expired server certificate.
      */
     public SSLContext clientContext(Set<SpiffeId> expectedServerIds) {
-        Set<SpiffeId> key = Set.copyOf(expectedServerIds);
-        return clientContexts.computeIfAbsent(key,
-                k -> newContext(new SpiffeTrustManager(holder, clock, k)));
+        return clientSide(expectedServerIds).context;
     }
 
     /**
@@ -215,14 +216,91 @@ public final class MeshTls implements AutoCloseable {
      * {@code expectedServerIds} (the DestinationRule's {@code subjectAltNames}, or the service account of the endpoint;
      * empty: any ID of the trust domain). Its sockets speak TLS 1.3 or 1.2 and do no host name check: the identity
      * check is part of the handshake, which fails when the server is not expected. The same factory is returned for
-     * the same set (until the material changes: then a new one, so that new connections make full handshakes with the new
-     * certificate), so that connection pools keyed by the factory (OkHttp's) reuse connections; an HTTP client's own
-     * host name verification must be turned off for these connections, since servers are named by SPIFFE ID.
+     * the same set (until the material changes, or {@link #clientHostnameVerifier(Set) its verifier} retires it: then
+     * a new one, so that new connections make full handshakes), so that connection pools keyed by the factory
+     * (OkHttp's) reuse connections. An HTTP client's own host name verification must be replaced by
+     * {@link #clientHostnameVerifier(Set)} for these connections, since servers are named by SPIFFE ID.
      */
     public SSLSocketFactory clientSocketFactory(Set<SpiffeId> expectedServerIds) {
+        return clientSide(expectedServerIds).factory;
+    }
+
+    /**
+     * The host name verifier to use with {@link #clientSocketFactory(Set)} for the same set: it checks no name (the
+     * server's SPIFFE ID was checked in the handshake) but checks the server's certificate chain of the session again
+     * at the current time. A TLS 1.3 session resumed from a ticket keeps the certificates of its first full handshake,
+     * and each resumption brings a new ticket, so without this a chain of resumptions could go on presenting a server
+     * certificate the server itself replaced long ago, past its expiry. So:
+     * <ul>
+     *   <li>a session whose server chain is no longer (or not yet) valid is refused ({@code false}: the connection
+     *       fails), and the factory of the set is retired;</li>
+     *   <li>a session whose server leaf is past three quarters of its validity (the point by which a rotating
+     *       server, renewing at half-life as Istio, SPIRE and the built-in CA do, or at two thirds as cert-manager
+     *       does, has a newer one) is accepted, and the factory of the set is retired unless it is younger than a
+     *       sixteenth of that lifetime or than half the time the certificate has left (a server that has not renewed
+     *       costs its clients a full handshake at most once per sixteenth of its certificate's lifetime, and a few
+     *       more as the expiry nears, so that every factory is retired before the certificate it shows expires).</li>
+     * </ul>
+     * A retired factory's connections keep working until they close; the next call of {@link #clientSocketFactory}
+     * returns a new factory with an empty session cache, whose first connection makes a full handshake and so sees
+     * the server's current certificate. The same verifier is returned for as long as the same factory is.
+     */
+    public HostnameVerifier clientHostnameVerifier(Set<SpiffeId> expectedServerIds) {
+        return clientSide(expectedServerIds);
+    }
+
+    private ClientSide clientSide(Set<SpiffeId> expectedServerIds) {
         Set<SpiffeId> key = Set.copyOf(expectedServerIds);
-        return socketFactories.computeIfAbsent(key,
-                k -> new ProtocolSocketFactory(clientContext(k).getSocketFactory()));
+        ClientSide side = clientSides.get(key);
+        return side != null ? side : clientSides.computeIfAbsent(key, ClientSide::new);
+    }
+
+    /** The client context, socket factory and host name verifier for one set of expected server IDs. */
+    private final class ClientSide implements HostnameVerifier {
+        final Set<SpiffeId> expected;
+        final SSLContext context;
+        final SSLSocketFactory factory;
+        final long createdMillis;
+
+        ClientSide(Set<SpiffeId> expected) {
+            this.expected = expected;
+            this.context = newContext(new SpiffeTrustManager(holder, clock, expected));
+            this.factory = new ProtocolSocketFactory(context.getSocketFactory());
+            this.createdMillis = clock.millis();
+        }
+
+        @Override
+        public boolean verify(String hostname, SSLSession session) {
+            Certificate[] chain;
+            try {
+                chain = session.getPeerCertificates();
+            } catch (SSLPeerUnverifiedException e) {
+                return false;
+            }
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+                return false;
+            }
+            long now = clock.millis();
+            long notBefore = leaf.getNotBefore().getTime();
+            long notAfter = leaf.getNotAfter().getTime();
+            long lifetime = notAfter - notBefore;
+            for (Certificate c : chain) {
+                if (!(c instanceof X509Certificate x) || now < x.getNotBefore().getTime()
+                        || now >= x.getNotAfter().getTime()) {
+                    clientSides.remove(expected, this);
+                    LOG.log(Level.WARNING, () -> "InMesh TLS refused a connection to " + hostname + ": the TLS session"
+                            + " was resumed with a server certificate chain that is not valid now (leaf "
+                            + leaf.getSubjectX500Principal() + ", serial " + leaf.getSerialNumber() + ", valid until "
+                            + leaf.getNotAfter().toInstant() + "); later connections make full handshakes");
+                    return false;
+                }
+            }
+            long age = now - createdMillis;
+            if (now - notBefore >= lifetime - lifetime / 4 && age >= Math.min(lifetime / 16, (notAfter - now) / 2)) {
+                clientSides.remove(expected, this);
+            }
+            return true;
+        }
     }
 
     /**

@@ -46,12 +46,13 @@ import javax.net.ssl.X509TrustManager;
  * </ul>
  */
 final class ClientTls {
-    /** The server's identity was checked by the mesh's SPIFFE trust manager, not by name. */
-    static final HostnameVerifier SPIFFE_VERIFIED = (hostname, session) -> true;
-
     enum Kind { AS_REQUESTED, MESH_MTLS, ORIGINATE }
 
-    /** What to do for one try. */
+    /**
+     * What to do for one try. A mesh mTLS plan has only its expected server IDs: the socket factory and host name
+     * verifier come from {@link MeshTls} at each try, since it replaces them (on rotation, and when a resumed session
+     * shows an aging server certificate).
+     */
     record Plan(Kind kind, Set<SpiffeId> expected, SSLSocketFactory factory, X509TrustManager trustManager,
                 String serverName, HostnameVerifier verifier) {
     }
@@ -148,8 +149,7 @@ final class ClientTls {
         if (cached != null && cached.matches(sans, sa, ns, host, trustDomain, clusterDomain)) {
             return cached.plan;
         }
-        Plan plan = new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, host), null, null, null,
-                SPIFFE_VERIFIED);
+        Plan plan = new Plan(Kind.MESH_MTLS, expected(mesh, settings, endpoint, host), null, null, null, null);
         meshMtlsPlans.set(slot, new MeshMtlsPlan(sans, sa, ns, host, trustDomain, clusterDomain, plan));
         return plan;
     }

@@ -233,8 +233,10 @@ public final class MeshInterceptor implements Interceptor {
                 // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
                 tryRequest = tryRequest(request, call, t, "https", t.address, tel, true, urls);
                 MeshTls tls = mesh.tls();
+                // the verifier checks no name but refuses a session resumed with a server certificate that has
+                // expired since its first handshake (and retires the factory before that can happen)
                 c = withTls(c, tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager(),
-                        ClientTls.SPIFFE_VERIFIED);
+                        tls.clientHostnameVerifier(tlsPlan.expected()));
                 break;
             }
             case ORIGINATE:
