@@ -127,8 +127,8 @@ public final class MtlsLoopback {
             Variant mtls = new Variant("mtls", base.newBuilder()
                     .connectionPool(new ConnectionPool(1, 5, TimeUnit.MINUTES))
                     .eventListener(counting(tlsConnections))
-                    .sslSocketFactory(clientTls.clientSocketFactory(Set.of(SERVER_ID)), clientTls.trustManager())
-                    .hostnameVerifier(clientTls.clientHostnameVerifier(Set.of(SERVER_ID))) // SPIFFE ID, not name
+                    .sslSocketFactory(clientTls.clientSide(Set.of(SERVER_ID)).socketFactory(), clientTls.trustManager())
+                    .hostnameVerifier(clientTls.clientSide(Set.of(SERVER_ID)).hostnameVerifier()) // SPIFFE ID, not name
                     .build(), "https://" + loopback.getHostAddress() + ":" + tlsServer.getAddress().getPort() + "/data",
                     tlsConnections);
             checkMutualTls(mtls);

@@ -43,8 +43,8 @@ import javax.net.ssl.X509TrustManager;
  * cached by these contexts are invalidated, so later connections do full handshakes with the new material; sessions
  * last at most {@link #SESSION_TIMEOUT_SECONDS} seconds. A TLS 1.3 session resumed from a ticket keeps the
  * certificates of its first full handshake, so both sides check them again: servers with {@link #verifiedPeer}, clients
- * with {@link #clientHostnameVerifier} (which also moves a client to a new context once the server's certificate is
- * past three quarters of its validity). A bundle that fails the checks (expired or not yet valid, a
+ * with {@link ClientSide#hostnameVerifier()} (which also moves a client to a new context once the server's
+ * certificate is past three quarters of its validity). A bundle that fails the checks (expired or not yet valid, a
  * key that does not match the leaf, a chain that does not verify to the trust anchors, a leaf without exactly one
  * {@code spiffe://} URI SAN, a CA certificate as leaf) is refused: the last good material stays, and
  * {@link #lastRejection()} says why.
@@ -53,7 +53,7 @@ import javax.net.ssl.X509TrustManager;
  * Both sides check the peer's chain against the current trust anchors (PKIX, no host name check), refuse a CA
  * certificate as leaf, require the peer's extended key usage to allow its role (when present), and require exactly
  * one URI SAN: a SPIFFE ID in this workload's trust domain. A client further checks the server's ID against the
- * expected set given to {@link #clientSocketFactory(Set)}. Protocols: TLS 1.3, then TLS 1.2; nothing older.
+ * expected set given to {@link #clientSide(Set)}. Protocols: TLS 1.3, then TLS 1.2; nothing older.
  *
  * <p>Private keys are never logged and never part of any {@code toString()}.
  */
@@ -202,99 +202,139 @@ public final class MeshTls implements AutoCloseable {
 
     /**
      * A client context that presents this workload's certificate and accepts a server only when its SPIFFE ID is one
-     * of {@code expectedServerIds} (empty: any ID of the trust domain). The same context is returned for the same set
-     * until the material changes. For clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine
-     * based ones); socket clients use {@link #clientSocketFactory(Set)} with {@link #clientHostnameVerifier(Set)},
-     * which also keeps resumed sessions from carrying an expired server certificate.
+     * of {@code expectedServerIds} (empty: any ID of the trust domain): {@link #clientSide(Set)}'s context. For
+     * clients that take an {@link SSLContext} (the JDK's HttpClient, SSLEngine based ones), which cannot re-check a
+     * resumed session's server certificate; socket clients use {@link #clientSide(Set)}'s factory and verifier.
      */
     public SSLContext clientContext(Set<SpiffeId> expectedServerIds) {
         return clientSide(expectedServerIds).context;
     }
 
     /**
-     * A socket factory presenting this workload's certificate and accepting a server only when its SPIFFE ID is one of
-     * {@code expectedServerIds} (the DestinationRule's {@code subjectAltNames}, or the service account of the endpoint;
-     * empty: any ID of the trust domain). Its sockets speak TLS 1.3 or 1.2 and do no host name check: the identity
-     * check is part of the handshake, which fails when the server is not expected. The same factory is returned for
-     * the same set (until the material changes, or {@link #clientHostnameVerifier(Set) its verifier} retires it: then
-     * a new one, so that new connections make full handshakes), so that connection pools keyed by the factory
-     * (OkHttp's) reuse connections. An HTTP client's own host name verification must be replaced by
-     * {@link #clientHostnameVerifier(Set)} for these connections, since servers are named by SPIFFE ID.
+     * {@link #clientSide(Set)}'s socket factory: for clients that verify no host name on their own (a raw
+     * {@link javax.net.ssl.SSLSocket}). An HTTP client uses the factory together with the side's
+     * {@link ClientSide#hostnameVerifier() verifier}.
      */
     public SSLSocketFactory clientSocketFactory(Set<SpiffeId> expectedServerIds) {
         return clientSide(expectedServerIds).factory;
     }
 
     /**
-     * The host name verifier to use with {@link #clientSocketFactory(Set)} for the same set: it checks no name (the
-     * server's SPIFFE ID was checked in the handshake) but checks the server's certificate chain of the session again
-     * at the current time. A TLS 1.3 session resumed from a ticket keeps the certificates of its first full handshake,
-     * and each resumption brings a new ticket, so without this a chain of resumptions could go on presenting a server
-     * certificate the server itself replaced long ago, past its expiry. So:
-     * <ul>
-     *   <li>a session whose server chain is no longer (or not yet) valid is refused ({@code false}: the connection
-     *       fails), and the factory of the set is retired;</li>
-     *   <li>a session whose server leaf is past three quarters of its validity (the point by which a rotating
-     *       server, renewing at half-life as Istio, SPIRE and the built-in CA do, or at two thirds as cert-manager
-     *       does, has a newer one) is accepted, and the factory of the set is retired unless it is younger than a
-     *       sixteenth of that lifetime or than half the time the certificate has left (a server that has not renewed
-     *       costs its clients a full handshake at most once per sixteenth of its certificate's lifetime, and a few
-     *       more as the expiry nears, so that every factory is retired before the certificate it shows expires).</li>
-     * </ul>
-     * A retired factory's connections keep working until they close; the next call of {@link #clientSocketFactory}
-     * returns a new factory with an empty session cache, whose first connection makes a full handshake and so sees
-     * the server's current certificate. The same verifier is returned for as long as the same factory is.
+     * The client TLS for servers whose SPIFFE ID is one of {@code expectedServerIds} (the DestinationRule's
+     * {@code subjectAltNames}, or the service account of the endpoint; empty: any ID of the trust domain): a socket
+     * factory presenting this workload's certificate, whose sockets speak TLS 1.3 or 1.2 and check the server's ID in
+     * the handshake (no host name), and the host name verifier to use with it. The same side is returned for the same
+     * set until the material changes or the side's verifier retires it; then a new one with an empty session cache,
+     * whose first connection makes a full handshake. Look it up for each new connection (an HTTP client: for each
+     * request; OkHttp pools connections by factory and verifier, so the same side reuses them).
      */
-    public HostnameVerifier clientHostnameVerifier(Set<SpiffeId> expectedServerIds) {
-        return clientSide(expectedServerIds);
-    }
-
-    private ClientSide clientSide(Set<SpiffeId> expectedServerIds) {
+    public ClientSide clientSide(Set<SpiffeId> expectedServerIds) {
         Set<SpiffeId> key = Set.copyOf(expectedServerIds);
         ClientSide side = clientSides.get(key);
         return side != null ? side : clientSides.computeIfAbsent(key, ClientSide::new);
     }
 
-    /** The client context, socket factory and host name verifier for one set of expected server IDs. */
-    private final class ClientSide implements HostnameVerifier {
-        final Set<SpiffeId> expected;
-        final SSLContext context;
-        final SSLSocketFactory factory;
-        final long createdMillis;
+    /**
+     * A client's TLS for one set of expected server IDs: see {@link MeshTls#clientSide(Set)}. Use its
+     * {@link #socketFactory()} and {@link #hostnameVerifier()} together.
+     */
+    public final class ClientSide {
+        private final Set<SpiffeId> expected;
+        private final SpiffeTrustManager serverCheck;
+        private final SSLContext context;
+        private final SSLSocketFactory factory;
+        private final HostnameVerifier verifier = this::verifyServerSession;
+        private final TlsMaterial material;
+        private final long createdMillis;
 
-        ClientSide(Set<SpiffeId> expected) {
+        private ClientSide(Set<SpiffeId> expected) {
             this.expected = expected;
-            this.context = newContext(new SpiffeTrustManager(holder, clock, expected));
-            this.factory = new ProtocolSocketFactory(context.getSocketFactory());
+            this.material = holder.current();
             this.createdMillis = clock.millis();
+            this.serverCheck = new SpiffeTrustManager(holder, clock, expected);
+            this.context = newContext(serverCheck);
+            this.factory = new ProtocolSocketFactory(context.getSocketFactory());
         }
 
-        @Override
-        public boolean verify(String hostname, SSLSession session) {
-            Certificate[] chain;
+        /** The socket factory; its sockets make the TLS handshake (TLS 1.3 or 1.2) and check the server's ID in it. */
+        public SSLSocketFactory socketFactory() {
+            return factory;
+        }
+
+        /**
+         * The host name verifier for connections of {@link #socketFactory()}: it checks no name (the server's SPIFFE
+         * ID was checked in the handshake) but checks the server's certificates in the session again now. A TLS 1.3
+         * session resumed from a ticket keeps the certificates of its first full handshake and each resumption brings
+         * a new ticket, so a chain of resumptions could otherwise go on showing a server certificate the server
+         * replaced long ago, past its expiry. So:
+         * <ul>
+         *   <li>a session whose server leaf or intermediate certificates are not valid now is refused ({@code false}:
+         *       the connection fails) and this side is retired; so is a session made before this workload's material
+         *       changed whose chain does not verify against the trust anchors in force now;</li>
+         *   <li>a session whose server leaf is past three quarters of its validity (by then a rotating server, renewing
+         *       at half-life as Istio, SPIRE and the built-in CA do, or at two thirds as cert-manager does, has a
+         *       newer one) is accepted, and this side is retired unless it is younger than a sixteenth of that
+         *       lifetime or than half the time the certificate has left (so a server that has not renewed costs its
+         *       clients a full handshake at most once per sixteenth of its certificate's lifetime, and a few more as
+         *       its expiry nears).</li>
+         * </ul>
+         * A retired side's connections keep working until they close; {@link MeshTls#clientSide(Set)} then returns
+         * a new side. A client that keeps connecting so retires a side before the certificate it shows expires; one
+         * that connects rarely may meet a refusal, after which a new connection with the new side succeeds.
+         */
+        public HostnameVerifier hostnameVerifier() {
+            return verifier;
+        }
+
+        private boolean verifyServerSession(String hostname, SSLSession session) {
+            Certificate[] presented;
             try {
-                chain = session.getPeerCertificates();
+                presented = session.getPeerCertificates();
             } catch (SSLPeerUnverifiedException e) {
                 return false;
             }
-            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+            if (presented.length == 0) {
                 return false;
             }
+            X509Certificate[] chain = new X509Certificate[presented.length];
+            for (int i = 0; i < presented.length; i++) {
+                if (!(presented[i] instanceof X509Certificate)) {
+                    return false;
+                }
+                chain[i] = (X509Certificate) presented[i];
+            }
+            X509Certificate leaf = chain[0];
             long now = clock.millis();
+            TlsMaterial current = holder.current();
+            String refusal = null;
+            for (int i = 0; i < chain.length && refusal == null; i++) {
+                X509Certificate c = chain[i];
+                if (i > 0 && current.bundle().trustAnchors().contains(c)) {
+                    continue; // a root the server sent along: PKIX does not check a trust anchor's dates either
+                }
+                if (now < c.getNotBefore().getTime() || now > c.getNotAfter().getTime()) {
+                    refusal = "the server's certificate " + Svid.describe(c) + " is valid only from "
+                            + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant();
+                }
+            }
+            if (refusal == null && current != material) {
+                try {
+                    serverCheck.verifyServer(chain);
+                } catch (CertificateException e) {
+                    refusal = "the server's chain does not verify against the trust anchors in force now: "
+                            + e.getMessage();
+                }
+            }
+            if (refusal != null) {
+                clientSides.remove(expected, this);
+                String why = refusal;
+                LOG.log(Level.WARNING, () -> "InMesh TLS refused a connection to " + hostname + " made with a TLS"
+                        + " session from an earlier handshake: " + why + "; later connections make full handshakes");
+                return false;
+            }
             long notBefore = leaf.getNotBefore().getTime();
             long notAfter = leaf.getNotAfter().getTime();
             long lifetime = notAfter - notBefore;
-            for (Certificate c : chain) {
-                if (!(c instanceof X509Certificate x) || now < x.getNotBefore().getTime()
-                        || now >= x.getNotAfter().getTime()) {
-                    clientSides.remove(expected, this);
-                    LOG.log(Level.WARNING, () -> "InMesh TLS refused a connection to " + hostname + ": the TLS session"
-                            + " was resumed with a server certificate chain that is not valid now (leaf "
-                            + leaf.getSubjectX500Principal() + ", serial " + leaf.getSerialNumber() + ", valid until "
-                            + leaf.getNotAfter().toInstant() + "); later connections make full handshakes");
-                    return false;
-                }
-            }
             long age = now - createdMillis;
             if (now - notBefore >= lifetime - lifetime / 4 && age >= Math.min(lifetime / 16, (notAfter - now) / 2)) {
                 clientSides.remove(expected, this);

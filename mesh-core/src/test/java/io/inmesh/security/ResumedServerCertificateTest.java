@@ -1,6 +1,7 @@
 package io.inmesh.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client's TLS 1.3 sessions resumed from tickets keep the server certificate of their first full handshake, so
- * after the server rotates they go on showing the old one: {@link MeshTls#clientHostnameVerifier} retires the client's
+ * after the server rotates they go on showing the old one: {@link MeshTls.ClientSide#hostnameVerifier()} retires the client's
  * factory once that certificate is past three quarters of its validity (the next factory's full handshake sees the
  * server's current certificate) and refuses a resumed session whose certificate has expired. Real handshakes on
  * loopback; both sides check validity on a clock the test moves (the JDK's own ticket lifetimes run on real time).
@@ -60,8 +61,8 @@ class ResumedServerCertificateTest {
             long notBefore = first.leaf().getNotBefore().getTime();
             long lifetime = first.leaf().getNotAfter().getTime() - notBefore;
             SSLSocketFactory factory = client.clientSocketFactory(EXPECTED);
-            HostnameVerifier verifier = client.clientHostnameVerifier(EXPECTED);
-            assertThat(client.clientHostnameVerifier(EXPECTED)).isSameAs(verifier);
+            HostnameVerifier verifier = client.clientSide(EXPECTED).hostnameVerifier();
+            assertThat(client.clientSide(EXPECTED).hostnameVerifier()).isSameAs(verifier);
 
             SSLSession full = connect(factory, srv.port());
             assertThat(serverLeaf(full)).isEqualTo(first.leaf());
@@ -85,7 +86,7 @@ class ResumedServerCertificateTest {
             assertThat(serverLeaf(late)).isEqualTo(first.leaf());
             assertThat(verifier.verify("reviews", late)).isTrue();
             SSLSocketFactory next = client.clientSocketFactory(EXPECTED);
-            HostnameVerifier nextVerifier = client.clientHostnameVerifier(EXPECTED);
+            HostnameVerifier nextVerifier = client.clientSide(EXPECTED).hostnameVerifier();
             assertThat(next).as("a new factory after three quarters").isNotSameAs(factory);
             assertThat(nextVerifier).isNotSameAs(verifier);
 
@@ -97,7 +98,7 @@ class ResumedServerCertificateTest {
                     .isSameAs(next);
 
             // a connection still made with the old factory after the first certificate expired: refused
-            clock.set(first.leaf().getNotAfter().toInstant());
+            clock.set(first.leaf().getNotAfter().toInstant().plusSeconds(1));
             SSLSession expired = connect(factory, srv.port());
             assertThat(serverLeaf(expired)).isEqualTo(first.leaf());
             assertThat(verifier.verify("reviews", expired)).as("an expired server certificate").isFalse();
@@ -119,7 +120,7 @@ class ResumedServerCertificateTest {
             long lifetime = only.leaf().getNotAfter().getTime() - notBefore;
             clock.set(Instant.ofEpochMilli(notBefore + lifetime * 4 / 5));
             SSLSocketFactory factory = client.clientSocketFactory(EXPECTED);
-            HostnameVerifier verifier = client.clientHostnameVerifier(EXPECTED);
+            HostnameVerifier verifier = client.clientSide(EXPECTED).hostnameVerifier();
             for (int i = 0; i < 3; i++) {
                 assertThat(verifier.verify("reviews", connect(factory, srv.port()))).isTrue();
             }
@@ -133,17 +134,43 @@ class ResumedServerCertificateTest {
 
             // near the expiry a factory is retired once it is older than half the time the certificate has left
             clock.set(Instant.ofEpochMilli(notBefore + lifetime * 97 / 100));
-            assertThat(client.clientHostnameVerifier(EXPECTED).verify("reviews", connect(second, srv.port())))
+            assertThat(client.clientSide(EXPECTED).hostnameVerifier().verify("reviews", connect(second, srv.port())))
                     .isTrue();
             SSLSocketFactory third = client.clientSocketFactory(EXPECTED);
             assertThat(third).isNotSameAs(second);
-            HostnameVerifier thirdVerifier = client.clientHostnameVerifier(EXPECTED);
+            HostnameVerifier thirdVerifier = client.clientSide(EXPECTED).hostnameVerifier();
             clock.set(Instant.ofEpochMilli(notBefore + lifetime * 975 / 1000));
             assertThat(thirdVerifier.verify("reviews", connect(third, srv.port()))).isTrue();
             assertThat(client.clientSocketFactory(EXPECTED)).as("younger than half the time left").isSameAs(third);
             clock.set(Instant.ofEpochMilli(notBefore + lifetime * 985 / 1000));
             assertThat(thirdVerifier.verify("reviews", connect(third, srv.port()))).isTrue();
             assertThat(client.clientSocketFactory(EXPECTED)).as("older than half the time left").isNotSameAs(third);
+        }
+    }
+
+    @Test
+    void aSessionFromBeforeThisWorkloadsTrustAnchorsChangedMustVerifyAgainstTheNewOnes() throws Exception {
+        MeshPki pki = new MeshPki(tmp.resolve("ca"));
+        TestPki.Issued otherRoot = TestPki.rootCa("O=cluster.local,CN=Another root");
+        TestPki.Issued otherClient = TestPki.leaf(otherRoot).uri(MeshPki.CLIENT.uri()).issue();
+        SettableSource clientCerts = new SettableSource(pki.issue(MeshPki.CLIENT));
+        try (MeshTls server = MeshTls.create(new SettableSource(pki.issue(MeshPki.SERVER)));
+             MeshTls client = MeshTls.create(clientCerts);
+             LoopbackServer srv = new LoopbackServer(server.serverContext(), server.serverParameters(true))) {
+            MeshTls.ClientSide before = client.clientSide(EXPECTED);
+            SSLSession session = connect(before.socketFactory(), srv.port());
+            assertThat(before.hostnameVerifier().verify("reviews", session)).isTrue();
+
+            // this workload now trusts only another root: the mesh root that signed the server is withdrawn
+            clientCerts.set(new CertificateBundle(otherClient.key(), java.util.List.of(otherClient.cert()),
+                    java.util.List.of(otherRoot.cert())));
+            assertThat(client.clientSide(EXPECTED)).isNotSameAs(before);
+
+            // the swap invalidated the old side's cached sessions, but a connection that took them a moment before
+            // (here: the session made before the swap, verified after it) must verify against the new anchors
+            assertThat(before.hostnameVerifier().verify("reviews", session)).isFalse();
+            assertThatThrownBy(() -> connect(before.socketFactory(), srv.port())).as("a full handshake")
+                    .hasMessageContaining("the chain does not verify to any trust anchor");
         }
     }
 }

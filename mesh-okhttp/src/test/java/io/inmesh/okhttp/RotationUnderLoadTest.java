@@ -44,8 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Resumption is what makes this hard: a TLS 1.3 session resumed from a ticket keeps the certificates of its first
  * full handshake, and each resumption brings a new ticket, so a chain of resumptions could carry the server's
  * certificate past its expiry while the server already serves a newer one. The client's host name verifier
- * ({@link MeshTls#clientHostnameVerifier}) retires its TLS context once the server certificate of a session is past
+ * ({@link MeshTls.ClientSide#hostnameVerifier()}) retires its TLS context once the server certificate of a session is past
  * three quarters of its validity, and refuses one that has expired; see ResumedServerCertificateTest in mesh-core.
+ * (The built-in CA backdates certificates by a minute, so these 4-second ones are past three quarters of their validity
+ * from the start: here contexts are retired by the rule for certificates near their expiry, once older than half the
+ * time the certificate has left.)
  */
 class RotationUnderLoadTest extends MeshTestSupport {
     private static final SpiffeId REVIEWS = SpiffeId.parse("spiffe://cluster.local/ns/default/sa/reviews");

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import java.util.Map;
@@ -226,17 +227,17 @@ public final class MeshInterceptor implements Interceptor {
     private Response proceed(Chain base, Request request, MeshCall call, MeshCall.Try t, ClientCall tel)
             throws IOException {
         ClientTls.Plan tlsPlan = clientTls.plan(mesh, call, t);
+        MeshTls.ClientSide side = null;
         Request tryRequest;
         Chain c = base;
         switch (tlsPlan.kind()) {
             case MESH_MTLS: {
                 // the server is checked by its SPIFFE ID (MeshTls's trust manager), so the URL may name the address
                 tryRequest = tryRequest(request, call, t, "https", t.address, tel, true, urls);
-                MeshTls tls = mesh.tls();
                 // the verifier checks no name but refuses a session resumed with a server certificate that has
-                // expired since its first handshake (and retires the factory before that can happen)
-                c = withTls(c, tls.clientSocketFactory(tlsPlan.expected()), tls.trustManager(),
-                        tls.clientHostnameVerifier(tlsPlan.expected()));
+                // expired since its first handshake (and retires the side before that can happen)
+                side = mesh.tls().clientSide(tlsPlan.expected());
+                c = withTls(c, side.socketFactory(), mesh.tls().trustManager(), side.hostnameVerifier());
                 break;
             }
             case ORIGINATE:
@@ -281,7 +282,22 @@ public final class MeshInterceptor implements Interceptor {
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
-        return c.proceed(tryRequest);
+        if (side == null) {
+            return c.proceed(tryRequest);
+        }
+        try {
+            return c.proceed(tryRequest);
+        } catch (SSLPeerUnverifiedException e) {
+            // the side's verifier refused a session resumed from an earlier handshake (a server certificate expired
+            // since) and retired the side: nothing was sent, so once more on a new connection of the new side, whose
+            // full handshake sees the server's current certificate; not a retry of the policy's
+            MeshTls.ClientSide fresh = mesh.tls().clientSide(tlsPlan.expected());
+            if (fresh == side) {
+                throw e;
+            }
+            return withTls(c, fresh.socketFactory(), mesh.tls().trustManager(), fresh.hostnameVerifier())
+                    .proceed(tryRequest);
+        }
     }
 
     /**
