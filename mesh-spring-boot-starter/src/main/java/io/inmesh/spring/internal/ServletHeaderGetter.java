@@ -27,8 +27,8 @@ public enum ServletHeaderGetter implements TextMapGetter<HttpServletRequest> {
 
     @Override
     public Iterator<String> getAll(HttpServletRequest request, String key) {
-        if (request == null) {
-            return Collections.emptyIterator();
+        if (request == null || request.getHeader(key) == null) {
+            return Collections.emptyIterator(); // most requests lack most of these headers: no enumerator then
         }
         Enumeration<String> values = request.getHeaders(key);
         return values == null ? Collections.emptyIterator() : values.asIterator();

@@ -118,6 +118,28 @@ class MeshServerFilterTest {
     }
 
     @Test
+    void tracestateOnSeveralLinesIsCombinedAndADuplicatedTraceparentStartsANewTrace() throws Exception {
+        Request combined = new Request.Builder().url("http://127.0.0.1:" + port + "/hello")
+                .header("traceparent", TRACEPARENT).addHeader("tracestate", "a=1").addHeader("tracestate", "b=2")
+                .build();
+        try (Response r = plain.newCall(combined).execute()) {
+            assertThat(r.code()).isEqualTo(200);
+        }
+        SpanData server = theServerSpan(TRACE);
+        assertThat(server.getParentSpanId()).isEqualTo(PARENT);
+        assertThat(server.getSpanContext().getTraceState().asMap()).containsEntry("a", "1").containsEntry("b", "2");
+
+        Request duplicated = new Request.Builder().url("http://127.0.0.1:" + port + "/hello")
+                .header("traceparent", TRACEPARENT).addHeader("traceparent", TRACEPARENT).build();
+        try (Response r = plain.newCall(duplicated).execute()) {
+            assertThat(r.code()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> spans.getFinishedSpanItems().stream()
+                .filter(x -> x.getKind() == SpanKind.SERVER).count() == 2);
+        assertThat(serverSpans(TRACE)).as("a duplicated traceparent is invalid: no child of it").hasSize(1);
+    }
+
+    @Test
     void theAccessLogCountsTheBytesReceivedAndSent() throws Exception {
         String body = "{\"greeting\": \"gr\u00fc\u00df dich\"}";
         try (Response r = plain.newCall(new Request.Builder().url("http://127.0.0.1:" + port + "/echo")
