@@ -71,6 +71,7 @@ class RotationUnderLoadTest extends MeshTestSupport {
         List<String> invalid = new java.util.concurrent.CopyOnWriteArrayList<>();
         MockWebServer server = new MockWebServer();
         closeables.add(server);
+        server.setServerSocketFactory(Backends.NO_DELAY); // no Nagle delay on MockWebServer's separate writes
         server.useHttps(serverTls.serverContext().getSocketFactory());
         server.requireClientAuth();
         server.setDispatcher(new mockwebserver3.Dispatcher() {

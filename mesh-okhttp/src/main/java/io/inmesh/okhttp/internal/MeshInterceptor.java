@@ -282,21 +282,51 @@ public final class MeshInterceptor implements Interceptor {
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
-        if (side == null) {
-            return c.proceed(tryRequest);
-        }
-        try {
-            return c.proceed(tryRequest);
-        } catch (SSLPeerUnverifiedException e) {
-            // the side's verifier refused a session resumed from an earlier handshake (a server certificate expired
-            // since) and retired the side: nothing was sent, so once more on a new connection of the new side, whose
-            // full handshake sees the server's current certificate; not a retry of the policy's
-            MeshTls.ClientSide fresh = mesh.tls().clientSide(tlsPlan.expected());
-            if (fresh == side) {
-                throw e;
+        return send(c, tryRequest, side, tlsPlan);
+    }
+
+    /** How many times a GET is sent again because it met a pooled connection the server had closed. */
+    static final int MAX_STALE_CONNECTION_RESENDS = 8;
+
+    /**
+     * Sends a try's request, and sends it again where nothing reached the application and Envoy would not have
+     * failed (neither counts as a retry of the policy, nor as a failure of the endpoint):
+     * <ul>
+     *   <li>a GET without a body that failed as a reset, before any response, on an HTTP/1 connection taken from
+     *       the pool: the server had closed it while it sat there (OkHttp checks pooled connections thoroughly before
+     *       other methods only), or while handling the GET, which is safe to repeat; the failed connection leaves the pool, and the GET goes out on the next one, at most
+     *       {@link #MAX_STALE_CONNECTION_RESENDS} times (a pool can hold several closed connections after a restart),
+     *       then on a new one;</li>
+     *   <li>a mesh mTLS connection whose resumed TLS session the side's verifier refused (a server certificate that
+     *       expired since its first handshake; the side is retired): once more, on a new connection of the new side,
+     *       whose full handshake sees the server's current certificate.</li>
+     * </ul>
+     */
+    private Response send(Chain c, Request tryRequest, MeshTls.ClientSide side, ClientTls.Plan tlsPlan)
+            throws IOException {
+        PooledConnectionUse use = tryRequest.body() == null && "GET".equals(tryRequest.method())
+                ? c.call().tag(PooledConnectionUse.class, PooledConnectionUse::new) : null;
+        boolean newSide = false;
+        for (int resends = 0; ; resends++) {
+            if (use != null) {
+                use.reset();
             }
-            return withTls(c, fresh.socketFactory(), mesh.tls().trustManager(), fresh.hostnameVerifier())
-                    .proceed(tryRequest);
+            try {
+                return c.proceed(tryRequest);
+            } catch (SSLPeerUnverifiedException e) {
+                MeshTls.ClientSide fresh = side == null || newSide ? null : mesh.tls().clientSide(tlsPlan.expected());
+                if (fresh == null || fresh == side) {
+                    throw e;
+                }
+                side = fresh;
+                newSide = true;
+                c = withTls(c, fresh.socketFactory(), mesh.tls().trustManager(), fresh.hostnameVerifier());
+            } catch (IOException e) {
+                if (use == null || !use.wasPooled() || resends >= MAX_STALE_CONNECTION_RESENDS
+                        || c.call().isCanceled() || classify(e) != TryFailure.RESET) {
+                    throw e;
+                }
+            }
         }
     }
 
