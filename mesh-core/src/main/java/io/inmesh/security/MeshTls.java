@@ -287,21 +287,9 @@ public final class MeshTls implements AutoCloseable {
         }
 
         private boolean verifyServerSession(String hostname, SSLSession session) {
-            Certificate[] presented;
-            try {
-                presented = session.getPeerCertificates();
-            } catch (SSLPeerUnverifiedException e) {
+            X509Certificate[] chain = peerChain(session);
+            if (chain == null) {
                 return false;
-            }
-            if (presented.length == 0) {
-                return false;
-            }
-            X509Certificate[] chain = new X509Certificate[presented.length];
-            for (int i = 0; i < presented.length; i++) {
-                if (!(presented[i] instanceof X509Certificate)) {
-                    return false;
-                }
-                chain[i] = (X509Certificate) presented[i];
             }
             X509Certificate leaf = chain[0];
             long now = clock.millis();
@@ -383,24 +371,9 @@ public final class MeshTls implements AutoCloseable {
      * the peer presented no certificate or its chain does not verify now.
      */
     public SpiffeId verifiedPeer(SSLSession session) {
-        if (session == null) {
+        X509Certificate[] chain = session == null ? null : peerChain(session);
+        if (chain == null) {
             return null;
-        }
-        Certificate[] presented;
-        try {
-            presented = session.getPeerCertificates();
-        } catch (SSLPeerUnverifiedException e) {
-            return null;
-        }
-        if (presented.length == 0) {
-            return null;
-        }
-        X509Certificate[] chain = new X509Certificate[presented.length];
-        for (int i = 0; i < presented.length; i++) {
-            if (!(presented[i] instanceof X509Certificate)) {
-                return null;
-            }
-            chain[i] = (X509Certificate) presented[i];
         }
         Object material = holder.current();
         long now = clock.millis();
@@ -447,6 +420,27 @@ public final class MeshTls implements AutoCloseable {
         } catch (CertificateException e) {
             return null;
         }
+    }
+
+    /** The peer's certificate chain of {@code session}, leaf first; null when it has none or one not X.509. */
+    private static X509Certificate[] peerChain(SSLSession session) {
+        Certificate[] presented;
+        try {
+            presented = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+        if (presented.length == 0) {
+            return null;
+        }
+        X509Certificate[] chain = new X509Certificate[presented.length];
+        for (int i = 0; i < presented.length; i++) {
+            if (!(presented[i] instanceof X509Certificate)) {
+                return null;
+            }
+            chain[i] = (X509Certificate) presented[i];
+        }
+        return chain;
     }
 
     private static final int MAX_VERIFIED_CHAINS = 1024;

@@ -337,17 +337,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
             }, "hang-up-server");
             acceptor.setDaemon(true);
             acceptor.start();
-            Mesh mesh = mesh("""
-                    apiVersion: networking.istio.io/v1
-                    kind: ServiceEntry
-                    metadata: {name: reviews}
-                    spec:
-                      hosts: [reviews]
-                      location: MESH_INTERNAL
-                      resolution: STATIC
-                      ports: [{number: 9080, name: http, protocol: HTTP}]
-                      endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-                    """.formatted(hangUp.getLocalPort()));
+            Mesh mesh = mesh(meshServiceEntry(hangUp.getLocalPort(), null, false));
             OkHttpClient client = MeshOkHttp.newClient(mesh);
             try (Response r = get(client, "http://reviews:9080/")) {
                 assertThat(r.code()).isEqualTo(503);
