@@ -2,7 +2,6 @@ package io.inmesh.okhttp;
 
 import io.inmesh.Mesh;
 import io.inmesh.okhttp.internal.CallerContext;
-import io.inmesh.okhttp.internal.PooledConnectionUse;
 import io.inmesh.okhttp.internal.ConnectionLifetimes;
 import io.inmesh.okhttp.internal.FollowUps;
 import io.inmesh.okhttp.internal.MeshInterceptor;
@@ -62,8 +61,6 @@ public final class MeshOkHttp {
         return configure(new OkHttpClient.Builder(), mesh).build();
     }
 
-    private static final EventListener MESH_EVENTS = CallerContext.LISTENER.plus(PooledConnectionUse.LISTENER);
-
     /** Adds the mesh's interceptor to {@code builder} and returns it. */
     public static OkHttpClient.Builder configure(OkHttpClient.Builder builder, Mesh mesh) {
         Objects.requireNonNull(mesh, "mesh");
@@ -73,10 +70,9 @@ public final class MeshOkHttp {
         builder.retryOnConnectionFailure(false);
         builder.addNetworkInterceptor(new ConnectionLifetimes());
         builder.addNetworkInterceptor(new FollowUps());
-        // the caller's trace context, captured on its thread, for calls that run on the dispatcher's; whether a try
-        // went out on a pooled connection
+        // the caller's trace context, captured on its thread, for calls that run on the dispatcher's
         EventListener.Factory own = builder.build().eventListenerFactory();
-        builder.eventListenerFactory(call -> MESH_EVENTS.plus(own.create(call)));
+        builder.eventListenerFactory(call -> CallerContext.LISTENER.plus(own.create(call)));
         return builder;
     }
 

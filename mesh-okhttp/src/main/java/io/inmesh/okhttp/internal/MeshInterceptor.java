@@ -282,35 +282,51 @@ public final class MeshInterceptor implements Interceptor {
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
-        return send(c, tryRequest, side, tlsPlan);
+        return send(c, tryRequest, call, side, tlsPlan);
     }
 
     /** How many times a GET is sent again because it met a pooled connection the server had closed. */
     static final int MAX_STALE_CONNECTION_RESENDS = 8;
 
+    /** A send on a connection the server had closed fails at once; one that fails later met something else. */
+    static final long STALE_CONNECTION_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     /**
      * Sends a try's request, and sends it again where nothing reached the application and Envoy would not have
      * failed (neither counts as a retry of the policy, nor as a failure of the endpoint):
      * <ul>
-     *   <li>a GET without a body that failed as a reset, before any response, on an HTTP/1 connection taken from
-     *       the pool: the server had closed it while it sat there (OkHttp checks pooled connections thoroughly before
-     *       other methods only), or while handling the GET, which is safe to repeat; the failed connection leaves the pool, and the GET goes out on the next one, at most
-     *       {@link #MAX_STALE_CONNECTION_RESENDS} times (a pool can hold several closed connections after a restart),
-     *       then on a new one;</li>
+     *   <li>a GET without a body that failed within a second, before any response, because its HTTP/1 connection,
+     *       taken from the pool, was closed (end of stream, connection reset): the server had closed it while it sat
+     *       there (OkHttp checks pooled connections thoroughly only before other methods, and only after 10 s idle),
+     *       or, which the mesh cannot tell apart, while handling the GET, which is safe to repeat. The failed
+     *       connection leaves the pool and the GET goes out on the next one, at most
+     *       {@link #MAX_STALE_CONNECTION_RESENDS} times (a pool can hold several closed connections after a restart)
+     *       and not past the route's timeout; OkHttp's follow-up interceptor shows each resend as a span with
+     *       {@code http.request.resend_count};</li>
      *   <li>a mesh mTLS connection whose resumed TLS session the side's verifier refused (a server certificate that
      *       expired since its first handshake; the side is retired): once more, on a new connection of the new side,
      *       whose full handshake sees the server's current certificate.</li>
      * </ul>
      */
-    private Response send(Chain c, Request tryRequest, MeshTls.ClientSide side, ClientTls.Plan tlsPlan)
+    private Response send(Chain c, Request tryRequest, MeshCall call, MeshTls.ClientSide side, ClientTls.Plan tlsPlan)
             throws IOException {
-        PooledConnectionUse use = tryRequest.body() == null && "GET".equals(tryRequest.method())
-                ? c.call().tag(PooledConnectionUse.class, PooledConnectionUse::new) : null;
+        PooledConnectionUse use = null;
+        if (tryRequest.body() == null && "GET".equals(tryRequest.method())) {
+            use = c.call().tag(PooledConnectionUse.class);
+            if (use == null) {
+                PooledConnectionUse created = new PooledConnectionUse();
+                use = c.call().tag(PooledConnectionUse.class, () -> created);
+                if (use == created) {
+                    c.call().addEventListener(PooledConnectionUse.LISTENER); // whatever listeners the client has
+                }
+            }
+        }
         boolean newSide = false;
         for (int resends = 0; ; resends++) {
             if (use != null) {
                 use.reset();
             }
+            long sent = System.nanoTime();
             try {
                 return c.proceed(tryRequest);
             } catch (SSLPeerUnverifiedException e) {
@@ -323,11 +339,34 @@ public final class MeshInterceptor implements Interceptor {
                 c = withTls(c, fresh.socketFactory(), mesh.tls().trustManager(), fresh.hostnameVerifier());
             } catch (IOException e) {
                 if (use == null || !use.wasPooled() || resends >= MAX_STALE_CONNECTION_RESENDS
-                        || c.call().isCanceled() || classify(e) != TryFailure.RESET) {
+                        || System.nanoTime() - sent > STALE_CONNECTION_FAILURE_NANOS || call.remainingNanos() <= 0
+                        || c.call().isCanceled() || Thread.currentThread().isInterrupted() || !closedConnection(e)) {
                     throw e;
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code e} says the connection was closed under the request (the end of the stream where a response
+     * should start, a reset, a broken pipe), and nothing else: not a timeout, an interruption or a malformed response.
+     */
+    static boolean closedConnection(IOException e) {
+        boolean closed = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedIOException || t instanceof java.net.ProtocolException
+                    || t instanceof SSLException) {
+                return false;
+            }
+            if (t instanceof java.io.EOFException
+                    || (t instanceof java.net.SocketException && !(t instanceof ConnectException))) {
+                closed = true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return closed;
     }
 
     /**

@@ -9,13 +9,14 @@ import okhttp3.Protocol;
 
 /**
  * Whether the exchange a try just attempted went out on an HTTP/1 connection OkHttp took from its pool rather than one
- * it opened for it: kept on the call (a tag), set by {@link #LISTENER}'s connection events, reset before each attempt.
+ * it opened for it: kept on the call (a tag), set by {@link #LISTENER}'s connection events (the mesh adds the listener
+ * to the call when it creates the tag, whatever listeners the client has), reset before each attempt.
  *
  * <p>A GET that fails there before any response met a connection the server had closed while it sat in the pool (an
  * idle timeout, a restart): OkHttp checks a pooled connection thoroughly before other methods only, and Envoy would
  * have seen the close and not used it. The mesh then sends the GET again, outside the retry policy.
  */
-public final class PooledConnectionUse {
+final class PooledConnectionUse {
     private volatile boolean acquired;
     private volatile boolean opened;
 
@@ -34,7 +35,7 @@ public final class PooledConnectionUse {
     }
 
     /** Notes connection events of calls that carry a {@link PooledConnectionUse}; nothing for other calls. */
-    public static final EventListener LISTENER = new EventListener() {
+    static final EventListener LISTENER = new EventListener() {
         @Override
         public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
             PooledConnectionUse use = call.tag(PooledConnectionUse.class);
