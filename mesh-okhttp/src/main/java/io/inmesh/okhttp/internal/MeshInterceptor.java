@@ -312,13 +312,10 @@ public final class MeshInterceptor implements Interceptor {
             throws IOException {
         PooledConnectionUse use = null;
         if (tryRequest.body() == null && "GET".equals(tryRequest.method())) {
-            use = c.call().tag(PooledConnectionUse.class);
-            if (use == null) {
-                PooledConnectionUse created = new PooledConnectionUse();
-                use = c.call().tag(PooledConnectionUse.class, () -> created);
-                if (use == created) {
-                    c.call().addEventListener(PooledConnectionUse.LISTENER); // whatever listeners the client has
-                }
+            use = c.call().tag(PooledConnectionUse.class, PooledConnectionUse::new);
+            if (!use.listening) { // the call's first GET try: whatever listeners the client has
+                use.listening = true;
+                c.call().addEventListener(PooledConnectionUse.LISTENER);
             }
         }
         boolean newSide = false;

@@ -19,6 +19,8 @@ import okhttp3.Protocol;
 final class PooledConnectionUse {
     private volatile boolean acquired;
     private volatile boolean opened;
+    /** {@link #LISTENER} was added to the call (by the thread running its tries, one after another). */
+    boolean listening;
 
     PooledConnectionUse() {
     }
