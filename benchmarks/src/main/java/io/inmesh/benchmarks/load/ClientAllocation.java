@@ -38,7 +38,8 @@ import okhttp3.Response;
  * plaintext destination, and through the mesh with mutual TLS, the mesh configured as the load harness configures
  * its client ({@link LoadHarness#clientYaml}: a VirtualService with retries and a timeout, a DestinationRule with
  * outlier detection, a STATIC ServiceEntry; telemetry sampling 1%). The servers are JDK HTTP servers in this process
- * answering 200 with 1 KiB. Arguments: requests per round (20000), rounds (5). Prints per variant the median over
+ * answering 200 with 1 KiB. Arguments: requests per round (20000), rounds (5), the variants to run (comma-separated,
+ * default {@code plain,mesh,mesh-mtls}; one alone, for a profiler attached to this process). Prints per variant the median over
  * rounds of {@code bytes_per_req} and {@code cpu_us_per_req} (calling thread only).
  */
 public final class ClientAllocation {
@@ -52,6 +53,7 @@ public final class ClientAllocation {
     public static void main(String[] args) throws Exception {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        List<String> only = List.of((args.length > 2 ? args[2] : "plain,mesh,mesh-mtls").split(","));
         System.setProperty("sun.net.httpserver.nodelay", "true");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         threads.setThreadAllocatedMemoryEnabled(true);
@@ -81,9 +83,7 @@ public final class ClientAllocation {
                     .workload(new Workload("bench", "bench-client", Map.of("app", "bench-client", "version", "v1")))
                     .config(ConfigSources.directory(config))
                     .certificates(CertificateSources.builtInCa(caDir, CLIENT_ID))
-                    .telemetry(MeshTelemetry.builder().openTelemetry(sdk)
-                            .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-                            .samplingPercent(1).build())
+                    .telemetry(telemetry(sdk))
                     .build()) {
                 OkHttpClient base = new OkHttpClient.Builder().protocols(List.of(Protocol.HTTP_1_1)).build();
                 OkHttpClient meshClient = MeshOkHttp.configure(base.newBuilder(), mesh).build();
@@ -95,11 +95,21 @@ public final class ClientAllocation {
                     new Request.Builder().url("http://bench-server-mtls:8080/data").build()};
                 double[][] bytes = new double[3][rounds];
                 double[][] cpu = new double[3][rounds];
+                for (String name : only) {
+                    if (!List.of(names).contains(name)) {
+                        throw new IllegalArgumentException("unknown variant " + name + "; known: " + List.of(names));
+                    }
+                }
                 for (int v = 0; v < 3; v++) {
-                    run(clients[v], reqs[v], requests); // warm-up
+                    if (only.contains(names[v])) {
+                        run(clients[v], reqs[v], requests); // warm-up
+                    }
                 }
                 for (int r = 0; r < rounds; r++) {
                     for (int v = 0; v < 3; v++) {
+                        if (!only.contains(names[v])) {
+                            continue;
+                        }
                         long b0 = threads.getCurrentThreadAllocatedBytes();
                         long c0 = threads.getCurrentThreadCpuTime();
                         run(clients[v], reqs[v], requests);
@@ -108,6 +118,9 @@ public final class ClientAllocation {
                     }
                 }
                 for (int v = 0; v < 3; v++) {
+                    if (!only.contains(names[v])) {
+                        continue;
+                    }
                     System.out.printf("variant=%s bytes_per_req=%.0f cpu_us_per_req=%.1f%n", names[v],
                             median(bytes[v]), median(cpu[v]));
                 }
@@ -117,6 +130,30 @@ public final class ClientAllocation {
             }
         } finally {
             plainServer.stop(0);
+        }
+    }
+
+    /**
+     * The client mesh's telemetry: as the load harness's, or with the system property {@code bench.telemetry} set to
+     * {@code off} (none), {@code no-metrics} or {@code no-tracing}, to see what each part costs.
+     */
+    private static MeshTelemetry telemetry(OpenTelemetrySdk sdk) {
+        String mode = System.getProperty("bench.telemetry", "on");
+        switch (mode) {
+            case "off":
+                return MeshTelemetry.disabled();
+            case "no-metrics":
+                return MeshTelemetry.builder().openTelemetry(sdk).samplingPercent(1).build();
+            case "no-tracing":
+                return MeshTelemetry.builder().tracing(false)
+                        .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build();
+            case "on":
+                return MeshTelemetry.builder().openTelemetry(sdk)
+                        .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                        .samplingPercent(1).build();
+            default:
+                throw new IllegalArgumentException("bench.telemetry=" + mode + ": expected on, off, no-metrics or"
+                        + " no-tracing");
         }
     }
 

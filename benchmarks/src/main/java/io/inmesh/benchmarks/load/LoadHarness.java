@@ -97,7 +97,14 @@ import tools.jackson.databind.json.JsonMapper;
 public final class LoadHarness {
     static final List<String> ALL = List.of("plain", "mesh", "mesh_mtls", "nginx_1hop", "nginx_2hop",
             "nginx_2hop_mtls");
-    static final Set<String> SATURATED = Set.of("plain", "mesh", "mesh_mtls");
+    /**
+     * Diagnostic variants, run only when named in {@code --variants}: the mesh on one side only, to tell the client's
+     * share of the added latency from the server's ({@code mesh_client_only}: the mesh's client to the plain server;
+     * {@code mesh_server_only}: plain OkHttp to the mesh's server, no trace context sent).
+     */
+    static final List<String> DIAGNOSTIC = List.of("mesh_client_only", "mesh_server_only");
+    static final Set<String> SATURATED = Set.of("plain", "mesh", "mesh_mtls", "mesh_client_only",
+            "mesh_server_only");
     static final String NAMESPACE = "bench";
     static final SpiffeId CLIENT_ID = SpiffeId.parse("spiffe://cluster.local/ns/bench/sa/bench-client");
     static final String SERVER_SA = "bench-server";
@@ -131,8 +138,9 @@ public final class LoadHarness {
                     .mapToInt(s -> positive("rates", s)).toArray();
             List<String> variants = List.of(m.getOrDefault("variants", String.join(",", ALL)).split(","));
             for (String v : variants) {
-                if (!ALL.contains(v)) {
-                    throw new IllegalArgumentException("--variants: unknown variant " + v + "; known: " + ALL);
+                if (!ALL.contains(v) && !DIAGNOSTIC.contains(v)) {
+                    throw new IllegalArgumentException("--variants: unknown variant " + v + "; known: " + ALL
+                            + ", diagnostic: " + DIAGNOSTIC);
                 }
             }
             if (!variants.contains("plain")) {
@@ -280,7 +288,7 @@ public final class LoadHarness {
         servers.put("server-plain", startServer("server-plain", serverCpus, plainPort, false, null, work, o));
         closing.add(0, servers.get("server-plain"));
         int meshPort = 0;
-        if (o.variants().contains("mesh")) {
+        if (o.variants().contains("mesh") || o.variants().contains("mesh_server_only")) {
             meshPort = freePort();
             servers.put("server-mesh", startServer("server-mesh", serverCpus, meshPort, true, null, work, o));
             closing.add(0, servers.get("server-mesh"));
@@ -333,7 +341,8 @@ public final class LoadHarness {
 
         // The client's mesh: one application with both destinations.
         Path clientConfig = Files.createDirectories(work.resolve("client-config"));
-        Files.writeString(clientConfig.resolve("bench.yaml"), clientYaml(meshPort, mtlsPort));
+        Files.writeString(clientConfig.resolve("bench.yaml"), clientYaml(meshPort, mtlsPort)
+                + (o.variants().contains("mesh_client_only") ? destination("bench-plain", plainPort, false) : ""));
         OpenTelemetrySdk clientSdk = BenchServer.sdk();
         closing.add(clientSdk);
         PrometheusMeterRegistry clientRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -367,6 +376,14 @@ public final class LoadHarness {
                     if (mtlsMissing == null) {
                         meshClient(v, mesh, "http://bench-server-mtls:8080/data");
                     }
+                }
+                case "mesh_client_only" -> {
+                    v = new Variant(key, List.of(serverPlain));
+                    meshClient(v, mesh, "http://bench-plain:8080/data");
+                }
+                case "mesh_server_only" -> {
+                    v = new Variant(key, List.of(servers.get("server-mesh")));
+                    plainClient(v, "http://127.0.0.1:" + meshPort + "/data");
                 }
                 case "nginx_1hop" -> {
                     v = new Variant(key, nginxMissing == null ? List.of(nginxB, serverPlain) : List.of());
@@ -668,11 +685,12 @@ public final class LoadHarness {
                 Thread.sleep(500);
             }
         }
-        boolean meshVariant = v.key.startsWith("mesh");
-        expect(v, check.contains("mesh=" + meshVariant), "the server's mesh is " + (meshVariant ? "on" : "off"),
+        boolean meshServer = v.key.startsWith("mesh") && !v.key.equals("mesh_client_only");
+        boolean meshClient = v.key.startsWith("mesh") && !v.key.equals("mesh_server_only");
+        expect(v, check.contains("mesh=" + meshServer), "the server's mesh is " + (meshServer ? "on" : "off"),
                 check);
-        expect(v, check.contains("traceparent=-") != meshVariant,
-                meshVariant ? "the mesh client sends a traceparent" : "no traceparent without the mesh", check);
+        expect(v, check.contains("traceparent=-") != meshClient,
+                meshClient ? "the mesh client sends a traceparent" : "no traceparent without the mesh", check);
         try (Response response = v.client.newCall(v.request).execute()) {
             byte[] body = response.body().bytes();
             expect(v, response.code() == 200 && body.length == BODY_BYTES, "200 with 1 KiB", response + ", "
@@ -693,7 +711,7 @@ public final class LoadHarness {
 
     /** After the warm-up: the mesh's metrics were recorded on both sides. */
     private static void checkAfter(Variant v, PrometheusMeterRegistry clientRegistry) throws IOException {
-        if (!v.key.startsWith("mesh")) {
+        if (!v.key.equals("mesh") && !v.key.equals("mesh_mtls")) {
             return;
         }
         String host = v.key.equals("mesh") ? "bench-server" : "bench-server-mtls";
