@@ -160,6 +160,24 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
     }
 
     @Test
+    void unsampledTriesOfOneCallShareTheTraceAndEachHasItsOwnParentId() throws Exception {
+        // the first try goes out under the call's own (unrecorded) span id, the retries under new ones
+        Backends b = backends("v1");
+        int[] n = {0};
+        b.get("v1").answer = r -> n[0]++ < 2 ? new MockResponse.Builder().code(503).build()
+                : new MockResponse.Builder().code(200).body("ok").build();
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0).build(),
+                b.serviceEntry("reviews"), b.destinationRule("reviews", null), RETRY_VS);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        assertThat(body(client, "http://reviews:9080/")).isEqualTo("ok");
+        assertThat(exporter.getFinishedSpanItems()).isEmpty();
+        List<String> sent = b.get("v1").requests.stream().map(r -> r.getHeaders().get("traceparent")).toList();
+        assertThat(sent).hasSize(3).allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
+        assertThat(sent.stream().map(tp -> tp.substring(3, 35)).distinct()).as("one trace").hasSize(1);
+        assertThat(sent.stream().map(tp -> tp.substring(36, 52)).distinct()).as("a parent id per try").hasSize(3);
+    }
+
+    @Test
     void withoutAnSdkTheContextStillPropagatesWithANewParentId() throws Exception {
         Backends b = backends("v1");
         Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(io.opentelemetry.api.OpenTelemetry.noop())

@@ -138,6 +138,12 @@ public final class ClientCall {
 
     private Try start(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String scheme, String urlHost,
                       int urlPort, String path, String serverAddress, int serverPort, int resendCount) {
+        if (root != null && !root.isRecording() && last == null && resendCount == 0) {
+            // The caller had no trace and the request's own span records nothing (an unsampled trace, or no
+            // tracing): the first try goes out under the request's span id, as nothing is recorded for either span
+            // and no one sees the id but the server, as its parent. Saves making a second id and context per call.
+            return new Try(root, parent, meshTry, mutualTls);
+        }
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
