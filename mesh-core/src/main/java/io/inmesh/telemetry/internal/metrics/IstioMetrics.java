@@ -157,6 +157,8 @@ public final class IstioMetrics {
         final Map<PeerLabels, Map<String, Entry>> peers = new ConcurrentHashMap<>();
         int count; // guarded by this
         volatile Entry overflow;
+        /** The entry returned last, when it was looked up with the instances it was created with. */
+        private volatile Entry last;
 
         Side(boolean source, int max) {
             this.source = source;
@@ -165,14 +167,21 @@ public final class IstioMetrics {
 
         Entry entry(PeerLabels peer, String service) {
             String key = service == null ? NO_SERVICE : service;
-            Map<String, Entry> services = peers.get(peer);
-            if (services != null) {
-                Entry e = services.get(key);
-                if (e != null) {
-                    return e;
-                }
+            // Callers pass the same instances for the same peer and service (cached labels, the snapshot's host
+            // names): the entry found last is checked by identity first, without hashing the labels
+            Entry last = this.last;
+            if (last != null && last.peerKey == peer && last.serviceKey == key) {
+                return last;
             }
-            return slowEntry(peer, key);
+            Map<String, Entry> services = peers.get(peer);
+            Entry e = services == null ? null : services.get(key);
+            if (e == null) {
+                e = slowEntry(peer, key);
+            }
+            if (e.peerKey == peer && e.serviceKey == key) {
+                this.last = e;
+            }
+            return e;
         }
 
         private synchronized Entry slowEntry(PeerLabels peer, String key) {
@@ -184,12 +193,12 @@ public final class IstioMetrics {
             if (count >= max) {
                 Entry o = overflow;
                 if (o == null) {
-                    o = new Entry(this, PeerLabels.unknown(), UNKNOWN);
+                    o = new Entry(this, PeerLabels.unknown(), UNKNOWN, null, null);
                     overflow = o;
                 }
                 return o;
             }
-            e = new Entry(this, peer, key.isEmpty() ? null : key);
+            e = new Entry(this, peer, key.isEmpty() ? null : key, peer, key);
             if (services == null) {
                 services = new ConcurrentHashMap<>();
                 peers.put(peer, services);
@@ -212,8 +221,14 @@ public final class IstioMetrics {
         final AtomicReferenceArray<AtomicReferenceArray<Series>> rows = new AtomicReferenceArray<>(6);
         final Map<Long, Series> others = new ConcurrentHashMap<>();
 
-        Entry(Side side, PeerLabels peer, String service) {
+        /** The peer and service key this entry was created for (not the labels: the overflow entry's differ). */
+        final PeerLabels peerKey;
+        final String serviceKey;
+
+        Entry(Side side, PeerLabels peer, String service, PeerLabels peerKey, String serviceKey) {
             this.side = side;
+            this.peerKey = peerKey;
+            this.serviceKey = serviceKey;
             this.peerNamespace = orUnknown(peer.namespace());
             this.common = commonTags(side.source, peer, service);
         }

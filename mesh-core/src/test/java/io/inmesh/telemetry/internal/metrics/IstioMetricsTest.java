@@ -201,6 +201,32 @@ class IstioMetricsTest {
     }
 
     @Test
+    void eachRequestCountsForItsOwnPeerAndServiceWhateverWasRecordedBefore() {
+        // the last entry is reused by identity: alternating peers, services and equal copies must not mix series
+        IstioMetrics m = new IstioMetrics(registry, PRODUCTPAGE, 3);
+        String ratings = "ratings.default.svc.cluster.local";
+        m.recordClient(REVIEWS_V2, REVIEWS, 200, 0, false, 1, 0, 0);
+        m.recordClient(REVIEWS_V2, ratings, 200, 0, false, 1, 0, 0);
+        m.recordClient(PRODUCTPAGE, REVIEWS, 200, 0, false, 1, 0, 0);
+        m.recordClient(new PeerLabels("reviews-v2", "default", REVIEWS_V2.principal(), "reviews", "v2", "reviews",
+                "v2"), new String(REVIEWS), 200, 0, false, 1, 0, 0);
+        m.recordClient(REVIEWS_V2, REVIEWS, 200, 0, false, 1, 0, 0);
+        // beyond the bound: the overflow entry, then a known combination again
+        m.recordClient(REVIEWS_V2, "details.default.svc.cluster.local", 200, 0, false, 1, 0, 0);
+        m.recordClient(REVIEWS_V2, "details.default.svc.cluster.local", 200, 0, false, 1, 0, 0);
+        m.recordClient(REVIEWS_V2, ratings, 200, 0, false, 1, 0, 0);
+        Exposition e = scrape();
+        assertThat(e.value("istio_requests_total{destination_workload=\"reviews-v2\",destination_service=\""
+                + REVIEWS + "\"}")).isEqualTo(3.0);
+        assertThat(e.value("istio_requests_total{destination_workload=\"reviews-v2\",destination_service=\""
+                + ratings + "\"}")).isEqualTo(2.0);
+        assertThat(e.value("istio_requests_total{destination_workload=\"productpage-v1\",destination_service=\""
+                + REVIEWS + "\"}")).isEqualTo(1.0);
+        assertThat(e.value("istio_requests_total{destination_service=\"unknown\",destination_workload=\"unknown\"}"))
+                .isEqualTo(2.0);
+    }
+
+    @Test
     void serverWithoutAServiceFallsBackToTheCanonicalService() {
         new IstioMetrics(registry, REVIEWS_V2).recordServer(PRODUCTPAGE, null, 200, 0, false, 1, 0, 0);
         assertThat(only(scrape().select("istio_requests_total")).labels()).contains(
