@@ -67,14 +67,20 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
         return exporter.getFinishedSpanItems().stream().filter(s -> s.getKind() == SpanKind.CLIENT).toList();
     }
 
-    private static final AttributeKey<Long> RESEND = AttributeKey.longKey("http.request.resend_count");
-
-    @Test
-    void everyTryHasItsOwnClientSpanAndCarriesItAsTheParentId() throws Exception {
+    /** One backend v1 answering 503 twice, then 200 "ok": three tries under {@link #RETRY_VS}. */
+    private Backends failingTwiceThenOk() throws Exception {
         Backends b = backends("v1");
         int[] n = {0};
         b.get("v1").answer = r -> n[0]++ < 2 ? new MockResponse.Builder().code(503).build()
                 : new MockResponse.Builder().code(200).body("ok").build();
+        return b;
+    }
+
+    private static final AttributeKey<Long> RESEND = AttributeKey.longKey("http.request.resend_count");
+
+    @Test
+    void everyTryHasItsOwnClientSpanAndCarriesItAsTheParentId() throws Exception {
+        Backends b = failingTwiceThenOk();
         Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100).build(),
                 b.serviceEntry("reviews"), b.destinationRule("reviews", null), RETRY_VS);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
@@ -162,10 +168,7 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
     @Test
     void unsampledTriesOfOneCallShareTheTraceAndEachHasItsOwnParentId() throws Exception {
         // the first try goes out under the call's own (unrecorded) span id, the retries under new ones
-        Backends b = backends("v1");
-        int[] n = {0};
-        b.get("v1").answer = r -> n[0]++ < 2 ? new MockResponse.Builder().code(503).build()
-                : new MockResponse.Builder().code(200).body("ok").build();
+        Backends b = failingTwiceThenOk();
         Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0).build(),
                 b.serviceEntry("reviews"), b.destinationRule("reviews", null), RETRY_VS);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
