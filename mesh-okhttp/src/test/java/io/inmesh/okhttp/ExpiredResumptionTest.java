@@ -58,8 +58,11 @@ class ExpiredResumptionTest extends MeshTestSupport {
         CertificateSource clientCerts = CertificateSources.builtInCa(caDir, FRONTEND, Duration.ofHours(1),
                 Clock.systemUTC());
         closeables.add(clientCerts);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         Mesh mesh = mesh(Mesh.builder().certificates(clientCerts).workload(new Workload("default", "frontend",
-                Map.of())), meshServiceEntry(server.getPort(), "reviews", true));
+                Map.of())).telemetry(io.inmesh.telemetry.MeshTelemetry.builder().meterRegistry(registry).build()),
+                meshServiceEntry(server.getPort(), "reviews", true));
         OkHttpClient client = MeshOkHttp.configure(new OkHttpClient.Builder()
                 .protocols(List.of(Protocol.HTTP_1_1))
                 .connectionPool(new ConnectionPool(0, 1, TimeUnit.MILLISECONDS)), mesh).build();
@@ -81,5 +84,8 @@ class ExpiredResumptionTest extends MeshTestSupport {
             assertThat(seen).as("the server certificate of the second call").isNotEqualTo(first);
             seen.checkValidity();
         }
+        assertThat(MeshOkHttpRegressionTest.resends(registry, "expired_resumption"))
+                .as("the refused resumption went out once more").isEqualTo(1);
+        assertThat(MeshOkHttpRegressionTest.resends(registry, "stale_connection")).isZero();
     }
 }

@@ -283,7 +283,10 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         int port = Backends.freePortBelowEphemeralRange();
         Backends b = backends();
         b.add("v1", port);
-        Mesh mesh = mesh(b.serviceEntry("reviews"));
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Mesh mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
+                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         // three kept-alive connections: three calls at once, each answered only when all three reached the server
         java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(3);
@@ -317,6 +320,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
             assertThat(r.body().string()).isEqualTo("v1");
         }
         assertThat(restarted.count.get()).as("the restarted server got the GET once").isEqualTo(1);
+        assertThat(resends(registry, "stale_connection")).as("one resend per closed pooled connection").isEqualTo(3);
 
         // a POST is not sent again: OkHttp's thorough check of a pooled connection applies only after 10 s idle, so
         // right after a restart a POST can meet a closed connection too, and fails as a reset (as Envoy's would not)
@@ -332,6 +336,15 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
             assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UC");
         }
         assertThat(again.count.get()).as("the POST reached no server").isZero();
+        assertThat(resends(registry, "stale_connection")).as("the POST was not sent again").isEqualTo(3);
+        assertThat(resends(registry, "expired_resumption")).isZero();
+    }
+
+    /** {@code inmesh_resends_total} of {@code reviews} for {@code reason}. */
+    static double resends(io.micrometer.core.instrument.MeterRegistry registry, String reason) {
+        io.micrometer.core.instrument.Counter c = registry.find("inmesh.resends")
+                .tag("destination_service", "reviews.default.svc.cluster.local").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
     }
 
     /**

@@ -521,6 +521,14 @@ public final class MeshCall implements Cluster.Avoid {
             return endpoint;
         }
 
+        /**
+         * The adapter sent this try's request again outside the retry policy ({@code staleConnection}: a pooled
+         * connection the server had closed; else a resumed TLS session refused): counted for the destination.
+         */
+        public void resent(boolean staleConnection) {
+            cluster.meters.resend(staleConnection);
+        }
+
         /** The cluster's policy (TLS settings, for instance). */
         public DestinationPolicy policy() {
             return cluster.policy;

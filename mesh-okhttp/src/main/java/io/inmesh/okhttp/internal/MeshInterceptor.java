@@ -282,7 +282,7 @@ public final class MeshInterceptor implements Interceptor {
         if (connectMs != c.connectTimeoutMillis()) {
             c = c.withConnectTimeout(connectMs, TimeUnit.MILLISECONDS);
         }
-        return send(c, tryRequest, call, side, tlsPlan);
+        return send(c, tryRequest, call, t, side, tlsPlan);
     }
 
     /** How many times a GET is sent again because it met a pooled connection the server had closed. */
@@ -308,8 +308,8 @@ public final class MeshInterceptor implements Interceptor {
      *       whose full handshake sees the server's current certificate.</li>
      * </ul>
      */
-    private Response send(Chain c, Request tryRequest, MeshCall call, MeshTls.ClientSide side, ClientTls.Plan tlsPlan)
-            throws IOException {
+    private Response send(Chain c, Request tryRequest, MeshCall call, MeshCall.Try t, MeshTls.ClientSide side,
+                          ClientTls.Plan tlsPlan) throws IOException {
         PooledConnectionUse use = null;
         if (tryRequest.body() == null && "GET".equals(tryRequest.method())) {
             use = c.call().tag(PooledConnectionUse.class, PooledConnectionUse::new);
@@ -334,12 +334,14 @@ public final class MeshInterceptor implements Interceptor {
                 side = fresh;
                 newSide = true;
                 c = withTls(c, fresh.socketFactory(), mesh.tls().trustManager(), fresh.hostnameVerifier());
+                t.resent(false);
             } catch (IOException e) {
                 if (use == null || !use.wasPooled() || resends >= MAX_STALE_CONNECTION_RESENDS
                         || System.nanoTime() - sent > STALE_CONNECTION_FAILURE_NANOS || call.remainingNanos() <= 0
                         || c.call().isCanceled() || Thread.currentThread().isInterrupted() || !closedConnection(e)) {
                     throw e;
                 }
+                t.resent(true);
             }
         }
     }

@@ -9,8 +9,8 @@ import java.util.function.IntSupplier;
 
 /**
  * InMesh's meters of one destination host, resolved once when a cluster is built so that the request path only
- * increments counters it already holds: retries, connection-pool overflows, outlier ejections, endpoints ejected now
- * and mirror copies dropped. {@link #NOOP} records nothing.
+ * increments counters it already holds: retries, connection-pool overflows, outlier ejections, endpoints ejected now,
+ * mirror copies dropped and requests the HTTP client adapter sent again. {@link #NOOP} records nothing.
  */
 public final class DestinationMeters {
     /** Records nothing. */
@@ -26,6 +26,8 @@ public final class DestinationMeters {
     private volatile Gauge ejectedGauge;
     private volatile Counter mirrorQueueFull;
     private volatile Counter mirrorOneShot;
+    private volatile Counter staleConnectionResends;
+    private volatile Counter expiredResumptionResends;
 
     private DestinationMeters() {
         this.registry = null;
@@ -93,6 +95,31 @@ public final class DestinationMeters {
                 mirrorQueueFull = c;
             } else {
                 mirrorOneShot = c;
+            }
+        }
+        c.increment();
+    }
+
+    /**
+     * A request was sent again outside the retry policy: it met a pooled connection the server had closed
+     * ({@code staleConnection}), or a resumed TLS session whose server certificate had expired since.
+     */
+    public void resend(boolean staleConnection) {
+        if (registry == null) {
+            return;
+        }
+        Counter c = staleConnection ? staleConnectionResends : expiredResumptionResends;
+        if (c == null) {
+            c = Counter.builder("inmesh.resends")
+                    .description("Requests sent again outside the retry policy, nothing having reached the server"
+                            + " (a pooled connection the server had closed, a resumed TLS session with an expired"
+                            + " server certificate)")
+                    .tags(tags).tag("reason", staleConnection ? "stale_connection" : "expired_resumption")
+                    .register(registry);
+            if (staleConnection) {
+                staleConnectionResends = c;
+            } else {
+                expiredResumptionResends = c;
             }
         }
         c.increment();
