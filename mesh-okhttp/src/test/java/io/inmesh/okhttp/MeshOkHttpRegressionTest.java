@@ -288,28 +288,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         Mesh mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
                 .meterRegistry(registry).build()), b.serviceEntry("reviews"));
         OkHttpClient client = MeshOkHttp.newClient(mesh);
-        // three kept-alive connections: three calls at once, each answered only when all three reached the server
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(3);
-        b.get("v1").answer = r -> {
-            try {
-                together.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("three calls did not meet at the server", e);
-            }
-            return new MockResponse.Builder().code(200).body("v1").build();
-        };
-        java.util.concurrent.ExecutorService three = java.util.concurrent.Executors.newFixedThreadPool(3);
-        try {
-            List<java.util.concurrent.Future<String>> calls = new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                calls.add(three.submit(() -> body(client, "http://reviews:9080/")));
-            }
-            for (java.util.concurrent.Future<String> f : calls) {
-                assertThat(f.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("v1");
-            }
-        } finally {
-            three.shutdownNow();
-        }
+        keepAlive(client, b.get("v1"), 3);
         assertThat(client.connectionPool().idleConnectionCount()).as("kept-alive connections").isEqualTo(3);
 
         b.get("v1").server.close();
@@ -338,6 +317,62 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         assertThat(again.count.get()).as("the POST reached no server").isZero();
         assertThat(resends(registry, "stale_connection")).as("the POST was not sent again").isEqualTo(3);
         assertThat(resends(registry, "expired_resumption")).isZero();
+    }
+
+    /**
+     * Leaves {@code n} kept-alive connections to {@code backend} in the client's pool: {@code n} calls at once, each
+     * answered only when all of them reached the server.
+     */
+    private static void keepAlive(OkHttpClient client, Backends.Backend backend, int n) throws Exception {
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+        backend.answer = r -> {
+            try {
+                together.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(n + " calls did not meet at the server", e);
+            }
+            return new MockResponse.Builder().code(200).body("v1").build();
+        };
+        java.util.concurrent.ExecutorService all = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<String>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                calls.add(all.submit(() -> body(client, "http://reviews:9080/")));
+            }
+            for (java.util.concurrent.Future<String> f : calls) {
+                assertThat(f.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("v1");
+            }
+        } finally {
+            all.shutdownNow();
+        }
+        backend.answer = r -> new MockResponse.Builder().code(200).body("v1").build();
+    }
+
+    /** The resends of one GET are bounded: after 8, the next closed connection fails the try (a reset). */
+    @Test
+    void aGetIsSentAgainAtMostEightTimes() throws Exception {
+        int port = Backends.freePortBelowEphemeralRange();
+        Backends b = backends();
+        b.add("v1", port);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Mesh mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
+                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
+        OkHttpClient client = MeshOkHttp.configure(new okhttp3.OkHttpClient.Builder().connectionPool(
+                new okhttp3.ConnectionPool(20, 5, java.util.concurrent.TimeUnit.MINUTES)), mesh).build();
+        keepAlive(client, b.get("v1"), 10);
+        assertThat(client.connectionPool().idleConnectionCount()).as("kept-alive connections").isEqualTo(10);
+
+        b.get("v1").server.close();
+        Backends.Backend restarted = b.add("v1", port);
+        try (Response r = get(client, "http://reviews:9080/")) {
+            assertThat(r.code()).isEqualTo(503);
+            assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UC");
+        }
+        assertThat(resends(registry, "stale_connection")).isEqualTo(8);
+        assertThat(client.connectionPool().idleConnectionCount()).as("the one closed connection not tried")
+                .isEqualTo(1);
+        assertThat(restarted.count.get()).as("nine closed connections tried, no new one").isZero();
     }
 
     /** {@code inmesh_resends_total} of {@code reviews} for {@code reason}. */
