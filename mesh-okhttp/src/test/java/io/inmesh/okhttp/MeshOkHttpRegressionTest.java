@@ -285,8 +285,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         b.add("v1", port);
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Mesh mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
-                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
+        Mesh mesh = meshCounting(registry, b);
         OkHttpClient client = MeshOkHttp.newClient(mesh);
         keepAlive(client, b.get("v1"), 3);
         assertThat(client.connectionPool().idleConnectionCount()).as("kept-alive connections").isEqualTo(3);
@@ -356,8 +355,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         b.add("v1", port);
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Mesh mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
-                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
+        Mesh mesh = meshCounting(registry, b);
         OkHttpClient client = MeshOkHttp.configure(new okhttp3.OkHttpClient.Builder().connectionPool(
                 new okhttp3.ConnectionPool(20, 5, java.util.concurrent.TimeUnit.MINUTES)), mesh).build();
         keepAlive(client, b.get("v1"), 10);
@@ -373,6 +371,12 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         assertThat(client.connectionPool().idleConnectionCount()).as("the one closed connection not tried")
                 .isEqualTo(1);
         assertThat(restarted.count.get()).as("nine closed connections tried, no new one").isZero();
+    }
+
+    /** A mesh with {@code b}'s ServiceEntry {@code reviews}, its meters in {@code registry}. */
+    private Mesh meshCounting(io.micrometer.core.instrument.MeterRegistry registry, Backends b) throws Exception {
+        return mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
+                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
     }
 
     /** {@code inmesh_resends_total} of {@code reviews} for {@code reason}. */

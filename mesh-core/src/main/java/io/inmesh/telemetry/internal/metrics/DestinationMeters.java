@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
 
 /**
@@ -24,10 +25,12 @@ public final class DestinationMeters {
     private final Counter ejections;
     private final CopyOnWriteArrayList<IntSupplier> ejected = new CopyOnWriteArrayList<>();
     private volatile Gauge ejectedGauge;
-    private volatile Counter mirrorQueueFull;
-    private volatile Counter mirrorOneShot;
-    private volatile Counter staleConnectionResends;
-    private volatile Counter expiredResumptionResends;
+    /** Counters of rare events, registered when first counted: indexed by the {@code RARE_} slots. */
+    private final AtomicReferenceArray<Counter> rare = new AtomicReferenceArray<>(4);
+    private static final int RARE_MIRROR_QUEUE_FULL = 0;
+    private static final int RARE_MIRROR_ONE_SHOT = 1;
+    private static final int RARE_RESEND_STALE_CONNECTION = 2;
+    private static final int RARE_RESEND_EXPIRED_RESUMPTION = 3;
 
     private DestinationMeters() {
         this.registry = null;
@@ -83,21 +86,9 @@ public final class DestinationMeters {
 
     /** A mirrored copy was dropped: the mirror queue was full ({@code queueFull}) or the body was one-shot. */
     public void mirrorDropped(boolean queueFull) {
-        if (registry == null) {
-            return;
-        }
-        Counter c = queueFull ? mirrorQueueFull : mirrorOneShot;
-        if (c == null) {
-            c = Counter.builder("inmesh.mirror.dropped")
-                    .description("Mirrored copies not sent (queue full, or a body that cannot be read twice)")
-                    .tags(tags).tag("reason", queueFull ? "queue_full" : "one_shot_body").register(registry);
-            if (queueFull) {
-                mirrorQueueFull = c;
-            } else {
-                mirrorOneShot = c;
-            }
-        }
-        c.increment();
+        countRare(queueFull ? RARE_MIRROR_QUEUE_FULL : RARE_MIRROR_ONE_SHOT, "inmesh.mirror.dropped",
+                "Mirrored copies not sent (queue full, or a body that cannot be read twice)",
+                queueFull ? "queue_full" : "one_shot_body");
     }
 
     /**
@@ -105,22 +96,23 @@ public final class DestinationMeters {
      * ({@code staleConnection}), or a resumed TLS session whose server certificate had expired since.
      */
     public void resend(boolean staleConnection) {
+        countRare(staleConnection ? RARE_RESEND_STALE_CONNECTION : RARE_RESEND_EXPIRED_RESUMPTION, "inmesh.resends",
+                "Requests sent again outside the retry policy, nothing having reached the server (a pooled"
+                        + " connection the server had closed, a resumed TLS session with an expired server"
+                        + " certificate)",
+                staleConnection ? "stale_connection" : "expired_resumption");
+    }
+
+    /** Increments the counter of {@code slot}, {@code name} with this host's tags and {@code reason}. */
+    private void countRare(int slot, String name, String description, String reason) {
         if (registry == null) {
             return;
         }
-        Counter c = staleConnection ? staleConnectionResends : expiredResumptionResends;
+        Counter c = rare.get(slot);
         if (c == null) {
-            c = Counter.builder("inmesh.resends")
-                    .description("Requests sent again outside the retry policy, nothing having reached the server"
-                            + " (a pooled connection the server had closed, a resumed TLS session with an expired"
-                            + " server certificate)")
-                    .tags(tags).tag("reason", staleConnection ? "stale_connection" : "expired_resumption")
-                    .register(registry);
-            if (staleConnection) {
-                staleConnectionResends = c;
-            } else {
-                expiredResumptionResends = c;
-            }
+            // racing threads get the same counter from the registry
+            c = Counter.builder(name).description(description).tags(tags).tag("reason", reason).register(registry);
+            rare.set(slot, c);
         }
         c.increment();
     }
