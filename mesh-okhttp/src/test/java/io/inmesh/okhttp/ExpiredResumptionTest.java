@@ -84,7 +84,7 @@ class ExpiredResumptionTest extends MeshTestSupport {
             assertThat(seen).as("the server certificate of the second call").isNotEqualTo(first);
             seen.checkValidity();
         }
-        assertThat(MeshOkHttpRegressionTest.resends(registry, "expired_resumption"))
+        assertThat(MeshOkHttpRegressionTest.resends(registry, "refused_resumption"))
                 .as("the refused resumption went out once more").isEqualTo(1);
         assertThat(MeshOkHttpRegressionTest.resends(registry, "stale_connection")).isZero();
     }

@@ -315,7 +315,7 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
         }
         assertThat(again.count.get()).as("the POST reached no server").isZero();
         assertThat(resends(registry, "stale_connection")).as("the POST was not sent again").isEqualTo(3);
-        assertThat(resends(registry, "expired_resumption")).isZero();
+        assertThat(resends(registry, "refused_resumption")).isZero();
     }
 
     /**

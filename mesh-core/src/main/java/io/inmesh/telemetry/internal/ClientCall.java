@@ -303,7 +303,9 @@ public final class ClientCall {
                     span.setStatus(StatusCode.ERROR);
                 }
             }
-            span.end();
+            if (span != root) { // the call's own span, lent to its first try, is ended by returned()
+                span.end();
+            }
         }
     }
 }

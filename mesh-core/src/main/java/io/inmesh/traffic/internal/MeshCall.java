@@ -522,8 +522,9 @@ public final class MeshCall implements Cluster.Avoid {
         }
 
         /**
-         * The adapter sent this try's request again outside the retry policy ({@code staleConnection}: a pooled
-         * connection the server had closed; else a resumed TLS session refused): counted for the destination.
+         * The adapter sent this try's request again outside the retry policy ({@code staleConnection}: a GET on a
+         * pooled connection found closed; else a resumed TLS session refused before sending): counted for the
+         * destination.
          */
         public void resent(boolean staleConnection) {
             cluster.meters.resend(staleConnection);

@@ -30,7 +30,7 @@ public final class DestinationMeters {
     private static final int RARE_MIRROR_QUEUE_FULL = 0;
     private static final int RARE_MIRROR_ONE_SHOT = 1;
     private static final int RARE_RESEND_STALE_CONNECTION = 2;
-    private static final int RARE_RESEND_EXPIRED_RESUMPTION = 3;
+    private static final int RARE_RESEND_REFUSED_RESUMPTION = 3;
 
     private DestinationMeters() {
         this.registry = null;
@@ -92,15 +92,14 @@ public final class DestinationMeters {
     }
 
     /**
-     * A request was sent again outside the retry policy: it met a pooled connection the server had closed
-     * ({@code staleConnection}), or a resumed TLS session whose server certificate had expired since.
+     * A request was sent again outside the retry policy: a GET failed on a pooled connection found closed
+     * ({@code staleConnection}), or the mesh refused a resumed TLS session before anything was sent.
      */
     public void resend(boolean staleConnection) {
-        countRare(staleConnection ? RARE_RESEND_STALE_CONNECTION : RARE_RESEND_EXPIRED_RESUMPTION, "inmesh.resends",
-                "Requests sent again outside the retry policy, nothing having reached the server (a pooled"
-                        + " connection the server had closed, a resumed TLS session with an expired server"
-                        + " certificate)",
-                staleConnection ? "stale_connection" : "expired_resumption");
+        countRare(staleConnection ? RARE_RESEND_STALE_CONNECTION : RARE_RESEND_REFUSED_RESUMPTION, "inmesh.resends",
+                "Requests sent again outside the retry policy (a GET on a pooled connection found closed, a resumed"
+                        + " TLS session refused before sending)",
+                staleConnection ? "stale_connection" : "refused_resumption");
     }
 
     /** Increments the counter of {@code slot}, {@code name} with this host's tags and {@code reason}. */

@@ -157,8 +157,11 @@ public final class IstioMetrics {
         final Map<PeerLabels, Map<String, Entry>> peers = new ConcurrentHashMap<>();
         int count; // guarded by this
         volatile Entry overflow;
-        /** The entry returned last, when it was looked up with the instances it was created with. */
-        private volatile Entry last;
+        /**
+         * The entry returned last, when it was looked up with the instances it was created with. Not volatile: an
+         * entry's fields are final (safe to read through a race), and a stale value only means a map lookup.
+         */
+        private Entry last;
 
         Side(boolean source, int max) {
             this.source = source;

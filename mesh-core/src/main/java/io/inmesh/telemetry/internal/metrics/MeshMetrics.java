@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code inmesh_outlier_ejections_total{destination_service}},
  *       {@code inmesh_outlier_ejected_endpoints{destination_service}} (circuit state),
  *       {@code inmesh_mirror_dropped_total{destination_service, reason="queue_full"|"one_shot_body"}},
- *       {@code inmesh_resends_total{destination_service, reason="stale_connection"|"expired_resumption"}}.</li>
+ *       {@code inmesh_resends_total{destination_service, reason="stale_connection"|"refused_resumption"}}.</li>
  * </ul>
  * {@code destination_service} is the destination host as the configuration names it, fully qualified; past
  * {@link #MAX_HOSTS} hosts, further ones are counted as {@value #OTHER_HOST}.
