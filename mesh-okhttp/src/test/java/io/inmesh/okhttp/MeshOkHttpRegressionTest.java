@@ -280,33 +280,26 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
      */
     @Test
     void aGetOnKeptAliveConnectionsTheServerClosedGoesOutAgainOnANewOne() throws Exception {
-        int port = Backends.freePortBelowEphemeralRange();
-        Backends b = backends();
-        b.add("v1", port);
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Mesh mesh = meshCounting(registry, b);
-        OkHttpClient client = MeshOkHttp.newClient(mesh);
-        keepAlive(client, b.get("v1"), 3);
+        Restartable v1 = new Restartable();
+        OkHttpClient client = MeshOkHttp.newClient(v1.mesh);
+        keepAlive(client, v1.current(), 3);
         assertThat(client.connectionPool().idleConnectionCount()).as("kept-alive connections").isEqualTo(3);
 
-        b.get("v1").server.close();
-        Backends.Backend restarted = b.add("v1", port);
+        Backends.Backend restarted = v1.restart();
         try (Response r = get(client, "http://reviews:9080/")) {
             assertThat(r.code()).as("flags %s", r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo(200);
             assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isNull();
             assertThat(r.body().string()).isEqualTo("v1");
         }
         assertThat(restarted.count.get()).as("the restarted server got the GET once").isEqualTo(1);
-        assertThat(resends(registry, "stale_connection")).as("one resend per closed pooled connection").isEqualTo(3);
+        assertThat(resends(v1.registry, "stale_connection")).as("one resend per closed pooled connection").isEqualTo(3);
 
         // a POST is not sent again: OkHttp's thorough check of a pooled connection applies only after 10 s idle, so
         // right after a restart a POST can meet a closed connection too, and fails as a reset (as Envoy's would not)
         try (Response r = get(client, "http://reviews:9080/")) {
             assertThat(r.code()).isEqualTo(200); // a kept-alive connection to the restarted server
         }
-        restarted.server.close();
-        Backends.Backend again = b.add("v1", port);
+        Backends.Backend again = v1.restart();
         okhttp3.Request post = new okhttp3.Request.Builder().url("http://reviews:9080/")
                 .post(okhttp3.RequestBody.create("x", null)).build();
         try (Response r = client.newCall(post).execute()) {
@@ -314,8 +307,8 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
             assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UC");
         }
         assertThat(again.count.get()).as("the POST reached no server").isZero();
-        assertThat(resends(registry, "stale_connection")).as("the POST was not sent again").isEqualTo(3);
-        assertThat(resends(registry, "refused_resumption")).isZero();
+        assertThat(resends(v1.registry, "stale_connection")).as("the POST was not sent again").isEqualTo(3);
+        assertThat(resends(v1.registry, "refused_resumption")).isZero();
     }
 
     /**
@@ -350,33 +343,50 @@ class MeshOkHttpRegressionTest extends MeshTestSupport {
     /** The resends of one GET are bounded: after 8, the next closed connection fails the try (a reset). */
     @Test
     void aGetIsSentAgainAtMostEightTimes() throws Exception {
-        int port = Backends.freePortBelowEphemeralRange();
-        Backends b = backends();
-        b.add("v1", port);
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        Mesh mesh = meshCounting(registry, b);
+        Restartable v1 = new Restartable();
         OkHttpClient client = MeshOkHttp.configure(new okhttp3.OkHttpClient.Builder().connectionPool(
-                new okhttp3.ConnectionPool(20, 5, java.util.concurrent.TimeUnit.MINUTES)), mesh).build();
-        keepAlive(client, b.get("v1"), 10);
+                new okhttp3.ConnectionPool(20, 5, java.util.concurrent.TimeUnit.MINUTES)), v1.mesh).build();
+        keepAlive(client, v1.current(), 10);
         assertThat(client.connectionPool().idleConnectionCount()).as("kept-alive connections").isEqualTo(10);
 
-        b.get("v1").server.close();
-        Backends.Backend restarted = b.add("v1", port);
+        Backends.Backend restarted = v1.restart();
         try (Response r = get(client, "http://reviews:9080/")) {
             assertThat(r.code()).isEqualTo(503);
             assertThat(r.header(MeshOkHttp.RESPONSE_FLAGS_HEADER)).isEqualTo("UC");
         }
-        assertThat(resends(registry, "stale_connection")).isEqualTo(8);
+        assertThat(resends(v1.registry, "stale_connection")).isEqualTo(8);
         assertThat(client.connectionPool().idleConnectionCount()).as("the one closed connection not tried")
                 .isEqualTo(1);
         assertThat(restarted.count.get()).as("nine closed connections tried, no new one").isZero();
     }
 
-    /** A mesh with {@code b}'s ServiceEntry {@code reviews}, its meters in {@code registry}. */
-    private Mesh meshCounting(io.micrometer.core.instrument.MeterRegistry registry, Backends b) throws Exception {
-        return mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
-                .meterRegistry(registry).build()), b.serviceEntry("reviews"));
+    /**
+     * The backend v1 of {@code reviews} on a port of its own, so that it can restart there, and a mesh whose meters
+     * are in {@link #registry}.
+     */
+    private final class Restartable {
+        final int port = Backends.freePortBelowEphemeralRange();
+        final Backends backends = backends();
+        final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        final Mesh mesh;
+
+        Restartable() throws Exception {
+            backends.add("v1", port);
+            mesh = mesh(Mesh.builder().random(new Random(42)).telemetry(io.inmesh.telemetry.MeshTelemetry.builder()
+                    .meterRegistry(registry).build()), backends.serviceEntry("reviews"));
+        }
+
+        /** The server running now. */
+        Backends.Backend current() {
+            return backends.get("v1");
+        }
+
+        /** Closes the server running now (and its connections) and starts another on the same port. */
+        Backends.Backend restart() throws IOException {
+            current().server.close();
+            return backends.add("v1", port);
+        }
     }
 
     /** {@code inmesh_resends_total} of {@code reviews} for {@code reason}. */
