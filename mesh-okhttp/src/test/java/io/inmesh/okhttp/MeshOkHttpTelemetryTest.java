@@ -10,6 +10,7 @@ import io.inmesh.Mesh;
 import io.inmesh.telemetry.AccessLogFormat;
 import io.inmesh.telemetry.MeshTelemetry;
 import io.inmesh.telemetry.Propagation;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Scope;
@@ -178,6 +179,64 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
         assertThat(sent).hasSize(3).allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
         assertThat(sent.stream().map(tp -> tp.substring(3, 35)).distinct()).as("one trace").hasSize(1);
         assertThat(sent.stream().map(tp -> tp.substring(36, 52)).distinct()).as("a parent id per try").hasSize(3);
+    }
+
+    @Test
+    void anUnsampledCallWithoutATraceStillCarriesTheCallersBaggageAndLogsItsTraceId() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Backends b = backends("v1");
+            Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
+                    .accessLog(AccessLogFormat.JSON).build(), b.serviceEntry("reviews"));
+            OkHttpClient client = MeshOkHttp.newClient(mesh);
+            Baggage baggage = Baggage.builder().put("tenant", "t1").build();
+            try (Scope ignored = baggage.makeCurrent()) {
+                body(client, "http://reviews:9080/");
+            }
+            body(client, "http://reviews:9080/");
+            var first = b.get("v1").requests.get(0).getHeaders();
+            var second = b.get("v1").requests.get(1).getHeaders();
+            assertThat(first.get("baggage")).isEqualTo("tenant=t1");
+            assertThat(second.get("baggage")).isNull();
+            assertThat(List.of(first.get("traceparent"), second.get("traceparent")))
+                    .allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
+            assertThat(appender.list).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                String traceId = b.get("v1").requests.get(i).getHeaders().get("traceparent").substring(3, 35);
+                assertThat(appender.list.get(i).getFormattedMessage())
+                        .contains("\"trace_id\":\"" + traceId + "\"");
+            }
+            assertThat(exporter.getFinishedSpanItems()).isEmpty();
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void tracesStartedHereButNotRecordedCarryTheSampledFlagOnlyWhenSampled() throws Exception {
+        // sampled at 100 % with tracing off: nothing records, the trace still goes out sampled (others may record)
+        Backends b = backends("v1");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100).tracing(false).build(),
+                b.serviceEntry("reviews"));
+        body(MeshOkHttp.newClient(mesh), "http://reviews:9080/");
+        assertThat(b.get("v1").requests.get(0).getHeaders().get("traceparent"))
+                .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-03");
+        assertThat(exporter.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void anUnsampledCallWritesB3WithTheSameIdsAsTraceparentWhenAsked() throws Exception {
+        Backends b = backends("v1");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
+                .propagation(Propagation.TRACECONTEXT, Propagation.B3).build(), b.serviceEntry("reviews"));
+        body(MeshOkHttp.newClient(mesh), "http://reviews:9080/");
+        var h = b.get("v1").requests.get(0).getHeaders();
+        String tp = h.get("traceparent");
+        assertThat(tp).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02");
+        assertThat(h.get("b3")).isEqualTo(tp.substring(3, 35) + "-" + tp.substring(36, 52) + "-0");
     }
 
     @Test

@@ -5,10 +5,19 @@ import io.inmesh.telemetry.internal.metrics.PeerLabels;
 import io.inmesh.traffic.ResponseFlag;
 import io.inmesh.traffic.internal.MeshCall;
 import io.inmesh.traffic.internal.Target;
+import io.inmesh.telemetry.internal.propagation.TraceContextPropagator;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientCall {
     private final TelemetryPlane plane;
-    private final Context parent;
+    /** The caller's context. */
+    private final Context caller;
     private final String method;
     private final boolean mirror;
     private final long startNanos = System.nanoTime();
@@ -28,23 +38,83 @@ public final class ClientCall {
     private boolean ended;
     private Try last;
 
-    private final Span root;
+    /** Whether the caller had no trace, so that the request has a span of its own (the parent of its tries). */
+    private final boolean ownRoot;
+    /**
+     * The request's own span when the caller had no trace; while the span is only ids (see {@link #rootSpanId}),
+     * null until something needs it as an object.
+     */
+    private Span root;
+    /** The parent of every try's span: the caller's context, or it with {@link #root}; null while root is. */
+    private Context parent;
+    /**
+     * The ids of the request's own span when it records nothing (an unsampled trace, or no tracing) and the caller
+     * had no trace: the span and the contexts are made only when needed (a retry, a mirror, a follow-up, a local
+     * reply, the access log); the first try's {@code traceparent} is written from the numbers. 0 otherwise.
+     */
+    private final long rootSpanId;
+    private final long traceIdHigh;
+    private final long traceIdLow;
+    private final boolean rootSampled;
 
-    ClientCall(TelemetryPlane plane, Context parent, String method, boolean mirror) {
+    ClientCall(TelemetryPlane plane, Context caller, String method, boolean mirror) {
         this.plane = plane;
+        this.caller = caller;
         this.method = method;
         this.mirror = mirror;
-        if (Span.fromContext(parent).getSpanContext().isValid()) {
-            this.root = null;
-            this.parent = parent;
-        } else {
-            // the caller has no trace: one span for the request, so that its tries and mirrors share one trace
-            this.root = plane.startSpan(spanName(method), SpanKind.INTERNAL, parent);
-            if (root.isRecording()) {
-                root.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
-            }
-            this.parent = plane.with(parent, root);
+        if (Span.fromContext(caller).getSpanContext().isValid()) {
+            this.ownRoot = false;
+            this.parent = caller;
+            this.rootSpanId = 0;
+            this.traceIdHigh = 0;
+            this.traceIdLow = 0;
+            this.rootSampled = false;
+            return;
         }
+        // the caller has no trace: one span for the request, so that its tries and mirrors share one trace
+        this.ownRoot = true;
+        boolean sampled = plane.sampleRoot();
+        Span traced = sampled ? plane.startTracedRoot(spanName(method), SpanKind.INTERNAL) : null;
+        if (traced != null) {
+            if (traced.isRecording()) {
+                traced.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
+            }
+            this.root = traced;
+            this.parent = plane.with(caller, traced);
+            this.rootSpanId = 0;
+            this.traceIdHigh = 0;
+            this.traceIdLow = 0;
+            this.rootSampled = false;
+            return;
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high;
+        long low;
+        do {
+            high = random.nextLong();
+            low = random.nextLong();
+        } while (high == 0 && low == 0);
+        long span;
+        do {
+            span = random.nextLong();
+        } while (span == 0);
+        this.traceIdHigh = high;
+        this.traceIdLow = low;
+        this.rootSpanId = span;
+        this.rootSampled = sampled;
+    }
+
+    /** The parent of every try's span, making the request's own span and context now if they were only ids. */
+    private Context parentContext() {
+        Context p = parent;
+        if (p == null) {
+            root = Span.wrap(SpanContext.create(TraceId.fromLongs(traceIdHigh, traceIdLow),
+                    SpanId.fromLong(rootSpanId), rootSampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+                    TraceState.getDefault()));
+            p = plane.with(caller, root);
+            parent = p;
+        }
+        return p;
     }
 
     /**
@@ -52,7 +122,8 @@ public final class ClientCall {
      * caller had no trace. Idempotent.
      */
     public void returned(int status) {
-        if (root != null && !rootEnded) {
+        // a span that is only ids (or was made from them) records nothing: there is nothing to end
+        if (root != null && rootSpanId == 0 && !rootEnded) {
             rootEnded = true;
             if (status > 0 && root.isRecording()) {
                 root.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);
@@ -77,14 +148,23 @@ public final class ClientCall {
         return plane.peerHeader();
     }
 
-    /** The caller's context: the parent of every try's span. */
+    /** The parent of every try's span: the caller's context, with the request's own span if the caller had none. */
     public Context parent() {
-        return parent;
+        return parentContext();
     }
 
     /** Writes the trace context of try {@code t} into {@code carrier}. */
-    public <C> void inject(Try t, C carrier, io.opentelemetry.context.propagation.TextMapSetter<C> setter) {
-        plane.inject(t.context, carrier, setter);
+    public <C> void inject(Try t, C carrier, TextMapSetter<C> setter) {
+        if (t.span == null && rootSpanId != 0 && plane.injectsTraceparentOnly()
+                && Baggage.fromContext(caller).isEmpty()) {
+            // the first try under the request's span that is only ids: what the propagator would write for it
+            // (a trace-id the mesh generated at random: the level-2 random-trace-id flag, as plane.with marks it)
+            int flags = TraceContextPropagator.RANDOM_TRACE_ID | (rootSampled ? TraceContextPropagator.SAMPLED : 0);
+            setter.set(carrier, TraceContextPropagator.TRACEPARENT,
+                    TraceContextPropagator.traceparent(traceIdHigh, traceIdLow, rootSpanId, flags));
+            return;
+        }
+        plane.inject(t.context(), carrier, setter);
     }
 
     /** The try started last, or null. */
@@ -138,12 +218,13 @@ public final class ClientCall {
 
     private Try start(MeshCall call, MeshCall.Try meshTry, boolean mutualTls, String scheme, String urlHost,
                       int urlPort, String path, String serverAddress, int serverPort, int resendCount) {
-        if (root != null && !root.isRecording() && last == null && resendCount == 0) {
+        if (ownRoot && (root == null || !root.isRecording()) && last == null && resendCount == 0) {
             // The caller had no trace and the request's own span records nothing (an unsampled trace, or no
             // tracing): the first try goes out under the request's span id, as nothing is recorded for either span
             // and no one sees the id but the server, as its parent. Saves making a second id and context per call.
-            return new Try(root, parent, meshTry, mutualTls);
+            return new Try(null, null, meshTry, mutualTls);
         }
+        Context parent = parentContext();
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
@@ -168,6 +249,7 @@ public final class ClientCall {
      * abort, overflow, no healthy upstream); ended at once.
      */
     public void localReply(MeshCall call, String scheme, String host, int port, String path, int status) {
+        Context parent = parentContext();
         Span span = plane.startSpan(spanName(method), SpanKind.CLIENT, parent);
         if (span.isRecording()) {
             span.setAttribute(SemConv.HTTP_REQUEST_METHOD, SemConv.knownMethod(method));
@@ -241,8 +323,7 @@ public final class ClientCall {
         AccessLog log = plane.accessLog();
         if (log.enabled()) {
             Try t = last;
-            String traceId = t == null ? Span.fromContext(parent).getSpanContext().getTraceId()
-                    : t.span.getSpanContext().getTraceId();
+            String traceId = t == null || t.span == null ? traceId() : t.span.getSpanContext().getTraceId();
             String upstreamHost = lastTry == null ? null : lastTry.address.indexOf(':') >= 0
                     ? "[" + lastTry.address + "]:" + lastTry.port : lastTry.address + ":" + lastTry.port;
             log.write(new AccessLog.Entry(startMillis, mirror ? "outbound-mirror" : "outbound", method, path,
@@ -252,8 +333,17 @@ public final class ClientCall {
         }
     }
 
+    /** The request's trace-id. */
+    private String traceId() {
+        if (parent == null) {
+            return TraceId.fromLongs(traceIdHigh, traceIdLow);
+        }
+        return Span.fromContext(parent).getSpanContext().getTraceId();
+    }
+
     /** One try's span. */
     public final class Try {
+        /** The try's span; null for the first try lent the request's own span, which records nothing. */
         private final Span span;
         private final Context context;
         private final MeshCall.Try meshTry;
@@ -270,7 +360,7 @@ public final class ClientCall {
 
         /** The context to inject into the try's request (its span as the parent of the server's). */
         public Context context() {
-            return context;
+            return span == null ? parentContext() : context;
         }
 
         /**
@@ -285,6 +375,9 @@ public final class ClientCall {
             }
             ended = true;
             this.peerSpiffeId = peerSpiffeId;
+            if (span == null) {
+                return; // the request's own span, lent to its first try: records nothing, and returned() ends it
+            }
             if (span.isRecording()) {
                 if (status > 0) {
                     span.setAttribute(SemConv.HTTP_RESPONSE_STATUS_CODE, (long) status);
@@ -303,9 +396,7 @@ public final class ClientCall {
                     span.setStatus(StatusCode.ERROR);
                 }
             }
-            if (span != root) { // the call's own span, lent to its first try, is ended by returned()
-                span.end();
-            }
+            span.end();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.inmesh.telemetry.internal;
 
 import io.inmesh.Workload;
 import io.inmesh.telemetry.MeshTelemetry;
+import io.inmesh.telemetry.Propagation;
 import io.inmesh.telemetry.internal.metrics.IstioMetrics;
 import io.inmesh.telemetry.internal.metrics.MeshMetrics;
 import io.inmesh.telemetry.internal.metrics.PeerLabels;
@@ -32,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class TelemetryPlane {
     private final MeshTelemetry settings;
     private final TextMapPropagator propagator;
+    private final boolean traceparentOnly;
     private final PeerLabels self;
     private final IstioMetrics istio;
     private final MeshMetrics meshMetrics;
@@ -61,6 +63,9 @@ public final class TelemetryPlane {
         this.accessLog = new AccessLog(settings.accessLog());
         this.trustDomain = principal == null ? SpiffeId.DEFAULT_TRUST_DOMAIN : SpiffeId.parse(principal).trustDomain();
         this.propagator = MeshPropagators.create(settings.propagation());
+        this.traceparentOnly = settings.propagation().contains(Propagation.TRACECONTEXT)
+                && !settings.propagation().contains(Propagation.B3)
+                && !settings.propagation().contains(Propagation.B3_MULTI);
         this.self = selfLabels(settings, workload, principal);
         String app = workload.labels().get("app");
         this.selfService = (app != null && !app.isEmpty() ? app : workload.serviceAccount()) + "."
@@ -191,11 +196,9 @@ public final class TelemetryPlane {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (!parentContext.isValid()) {
             boolean sampled = sampleRoot();
-            if (sampled && settings.tracing()) {
-                Span span = tracer().spanBuilder(name).setSpanKind(kind).setNoParent().startSpan();
-                if (span.getSpanContext().isValid()) {
-                    return span;
-                }
+            Span span = sampled ? startTracedRoot(name, kind) : null;
+            if (span != null) {
+                return span;
             }
             return Span.wrap(SpanContext.create(newTraceId(random), newSpanId(random),
                     sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(), TraceState.getDefault()));
@@ -209,6 +212,26 @@ public final class TelemetryPlane {
         }
         return Span.wrap(SpanContext.create(parentContext.getTraceId(), newSpanId(random),
                 parentContext.getTraceFlags(), parentContext.getTraceState()));
+    }
+
+    /**
+     * The tracer's span for a trace started here that {@link #sampleRoot()} sampled, or null when tracing is off or
+     * the tracer made no valid span context (no SDK): the caller then makes the ids itself.
+     */
+    Span startTracedRoot(String name, SpanKind kind) {
+        if (!settings.tracing()) {
+            return null;
+        }
+        Span span = tracer().spanBuilder(name).setSpanKind(kind).setNoParent().startSpan();
+        return span.getSpanContext().isValid() ? span : null;
+    }
+
+    /**
+     * Whether {@link #inject} writes nothing but {@code traceparent} for a context holding only a span without trace
+     * state and no baggage: W3C Trace Context is the only trace format propagated (with or without W3C baggage).
+     */
+    boolean injectsTraceparentOnly() {
+        return traceparentOnly;
     }
 
     private static String newTraceId(ThreadLocalRandom random) {

@@ -50,8 +50,10 @@ public final class TraceContextPropagator implements TextMapPropagator {
     /** The {@code tracestate} header name. */
     public static final String TRACESTATE = "tracestate";
 
-    static final byte SAMPLED = 0x01;
-    static final byte RANDOM_TRACE_ID = 0x02;
+    /** The sampled bit of the trace flags. */
+    public static final byte SAMPLED = 0x01;
+    /** The random-trace-id bit of the trace flags (W3C Trace Context level 2). */
+    public static final byte RANDOM_TRACE_ID = 0x02;
     static final int TRACEPARENT_LENGTH = 55;
     static final int MAX_TRACESTATE_LENGTH = 512;
     static final int LONG_MEMBER_LENGTH = 128;
@@ -408,6 +410,39 @@ public final class TraceContextPropagator implements TextMapPropagator {
         chars[53] = HEX[(flags >> 4) & 0xf];
         chars[54] = HEX[flags & 0xf];
         return new String(chars);
+    }
+
+    /**
+     * The {@code traceparent} header of a span whose ids are the given numbers (trace-id {@code traceIdHigh} then
+     * {@code traceIdLow}, big-endian, as {@code TraceId.fromLongs}; span-id as {@code SpanId.fromLong}), with
+     * {@code flags} (the sampled and random-trace-id bits): the same text {@link #inject} writes for that span, made
+     * without building the span's context. The ids must not be all zero.
+     */
+    public static String traceparent(long traceIdHigh, long traceIdLow, long spanId, int flags) {
+        if (traceIdHigh == 0 && traceIdLow == 0 || spanId == 0) {
+            throw new IllegalArgumentException("trace-id and span-id must not be all zero");
+        }
+        char[] chars = new char[TRACEPARENT_LENGTH];
+        chars[0] = '0';
+        chars[1] = '0';
+        chars[2] = '-';
+        hex(traceIdHigh, chars, 3);
+        hex(traceIdLow, chars, 19);
+        chars[35] = '-';
+        hex(spanId, chars, 36);
+        chars[52] = '-';
+        flags &= SAMPLED | RANDOM_TRACE_ID;
+        chars[53] = '0';
+        chars[54] = HEX[flags];
+        return new String(chars);
+    }
+
+    /** {@code value} as 16 lower-case hex digits at {@code at}. */
+    private static void hex(long value, char[] chars, int at) {
+        for (int i = 15; i >= 0; i--) {
+            chars[at + i] = HEX[(int) (value & 0xf)];
+            value >>>= 4;
+        }
     }
 
     private static boolean isOws(char c) {

@@ -252,6 +252,32 @@ class TraceContextPropagatorTest {
     }
 
     @Test
+    void aTraceparentFormattedFromNumbersIsWhatInjectWritesForThoseIds() {
+        long[][] ids = {{0x4bf92f3577b34da6L, 0xa3ce929d0e0e4736L, 0x00f067aa0ba902b7L},
+                {0, 1, 1}, {-1L, -1L, -1L}, {1L << 63, 0, 0x10L}};
+        for (long[] id : ids) {
+            String traceId = io.opentelemetry.api.trace.TraceId.fromLongs(id[0], id[1]);
+            String spanId = io.opentelemetry.api.trace.SpanId.fromLong(id[2]);
+            for (TraceFlags flags : new TraceFlags[] {TraceFlags.getDefault(), TraceFlags.getSampled()}) {
+                SpanContext sc = SpanContext.create(traceId, spanId, flags, TraceState.getDefault());
+                Context random = TraceContextPropagator.markTraceIdRandom(Context.root(), traceId).with(Span.wrap(sc));
+                int bits = flags.asByte() & TraceContextPropagator.SAMPLED;
+                assertThat(TraceContextPropagator.traceparent(id[0], id[1], id[2],
+                        bits | TraceContextPropagator.RANDOM_TRACE_ID))
+                        .isEqualTo(inject(random).get("traceparent").get(0));
+                assertThat(TraceContextPropagator.traceparent(id[0], id[1], id[2], bits))
+                        .isEqualTo(inject(Context.root().with(Span.wrap(sc))).get("traceparent").get(0));
+            }
+        }
+        assertThat(TraceContextPropagator.traceparent(1, 2, 3, 0xff)).as("reserved bits are written as zero")
+                .endsWith("-03");
+        assertThatThrownBy(() -> TraceContextPropagator.traceparent(0, 0, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TraceContextPropagator.traceparent(1, 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void markTraceIdRandomRejectsWhatIsNotATraceId() {
         assertThatThrownBy(() -> TraceContextPropagator.markTraceIdRandom(Context.root(), "0".repeat(32)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("traceId: 000");
