@@ -79,7 +79,8 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>open loop at each fixed rate (250, 500, 1000, 2000 requests/s): a pacer hands each request's intended send
  *       time to a pool of senders, and latency is recorded from the intended time, so time spent waiting behind a
  *       slow request counts (coordinated omission corrected);</li>
- *   <li>saturation (plain and the mesh variants): several closed-loop threads, completed requests per second.</li>
+ *   <li>saturation (plain and the mesh variants): several closed-loop threads, completed requests per second; the
+ *       variants take turns of half a second (uncounted ramp-up before each) until each ran its seconds.</li>
  * </ol>
  * CPU per request: user + system time from {@code /proc/<pid>/stat} of every process on the variant's path (this JVM,
  * the server JVM, each nginx master and worker) over the phase, divided by the requests completed. Warm-up requests
@@ -88,7 +89,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Options ({@code --name=value}): {@code reps} (5), {@code warmup} (requests per variant, 15000), {@code closed}
  * (requests per closed-loop phase, 4000), {@code rates} (250,500,1000,2000), {@code rate-seconds} (2),
- * {@code cpu-rate} (the rate whose CPU per request is reported, 1000), {@code saturation-seconds} (2),
+ * {@code cpu-rate} (the rate whose CPU per request is reported, 1000), {@code saturation-seconds} (4),
  * {@code saturation-threads} (8), {@code variants} (all), {@code out} (benchmarks/target/load.json), {@code keep}
  * (keep the working directory), {@code server-jvm} (extra JVM options for the server JVMs, separated by spaces, e.g.
  * {@code -XX:StartFlightRecording=filename=/tmp/server.jfr} for profiling). Writes the figures as JSON to {@code out} and a table to standard output; progress
@@ -155,7 +156,7 @@ public final class LoadHarness {
                     positive("warmup", m.getOrDefault("warmup", "15000")),
                     positive("closed", m.getOrDefault("closed", "4000")), rates,
                     positiveDouble("rate-seconds", m.getOrDefault("rate-seconds", "2")), cpuRate,
-                    positiveDouble("saturation-seconds", m.getOrDefault("saturation-seconds", "2")),
+                    positiveDouble("saturation-seconds", m.getOrDefault("saturation-seconds", "4")),
                     positive("saturation-threads", m.getOrDefault("saturation-threads", "8")), variants,
                     Path.of(m.getOrDefault("out", "benchmarks/target/load.json")),
                     Boolean.parseBoolean(m.getOrDefault("keep", "false")),
@@ -483,11 +484,9 @@ public final class LoadHarness {
                     rep.get(v.key).open.put(rate, openLoop(v, rate, o.rateSeconds(), senders, all));
                 }
             }
-            for (Variant v : order) {
-                if (SATURATED.contains(v.key)) {
-                    rep.get(v.key).saturation = saturation(v, o.saturationThreads(), o.saturationSeconds(), all);
-                }
-            }
+            List<Variant> saturated = order.stream().filter(v -> SATURATED.contains(v.key)).toList();
+            saturations(saturated, o.saturationThreads(), o.saturationSeconds(), all)
+                    .forEach((key, sample) -> rep.get(key).saturation = sample);
             running.forEach(v -> reps.get(v.key).add(rep.get(v.key)));
             log("repetition " + (r + 1) + "/" + o.reps() + " (order " + order.stream().map(v -> v.key).toList()
                     + "): closed-loop p50 " + order.stream().map(v -> v.key + "=" + Math.round(rep.get(v.key).closed.p50)
@@ -892,9 +891,53 @@ public final class LoadHarness {
                 Double.NaN, Double.NaN);
     }
 
-    /** {@code threads} closed loops for {@code seconds} after one second of ramp-up: completed requests per second. */
-    private static Sample saturation(Variant v, int threads, double seconds, Map<String, Child> all)
-            throws InterruptedException {
+    /** Seconds of one variant's turn at saturation. */
+    static final double SATURATION_SLICE_SECONDS = 0.5;
+
+    /**
+     * Saturation of each of {@code order}: {@code threads} closed loops, completed requests per second over
+     * {@code seconds} each. The variants take turns of {@link #SATURATION_SLICE_SECONDS} (the order reversed each
+     * round), so that a shared machine's slow seconds fall on all of them alike; each turn starts with a ramp-up that
+     * is not counted (one second on a variant's first turn, 0.2 s later: its connections are pooled by then).
+     */
+    private static Map<String, Sample> saturations(List<Variant> order, int threads, double seconds,
+                                                   Map<String, Child> all) throws InterruptedException {
+        int turns = Math.max(1, (int) Math.round(seconds / SATURATION_SLICE_SECONDS));
+        long turnMillis = Math.round(seconds * 1000 / turns);
+        Map<String, Turns> sums = new LinkedHashMap<>();
+        order.forEach(v -> sums.put(v.key, new Turns()));
+        for (int turn = 0; turn < turns; turn++) {
+            List<Variant> round = new ArrayList<>(order);
+            if (turn % 2 == 1) {
+                Collections.reverse(round);
+            }
+            for (Variant v : round) {
+                saturationTurn(v, threads, turn == 0 ? 1000 : 200, turnMillis, all, sums.get(v.key));
+            }
+        }
+        Map<String, Sample> out = new LinkedHashMap<>();
+        for (Variant v : order) {
+            Turns t = sums.get(v.key);
+            double rps = t.completed / (t.nanos / 1e9);
+            out.put(v.key, new Sample(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rps,
+                    t.completed, t.errors, cpuPerRequest(v, t.cpuBefore, t.cpuAfter, t.completed), Double.NaN,
+                    Double.NaN));
+        }
+        return out;
+    }
+
+    /** One variant's sums over its saturation turns; CPU as a virtual before (0) and after (the sum of the turns). */
+    private static final class Turns {
+        long completed;
+        long errors;
+        long nanos;
+        final Map<String, Long> cpuBefore = new LinkedHashMap<>();
+        final Map<String, Long> cpuAfter = new LinkedHashMap<>();
+    }
+
+    /** {@code threads} closed loops for {@code rampMillis} (not counted) then {@code millis}, added to {@code sums}. */
+    private static void saturationTurn(Variant v, int threads, long rampMillis, long millis, Map<String, Child> all,
+                                       Turns sums) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong completed = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -914,23 +957,27 @@ public final class LoadHarness {
             workers.add(t);
             t.start();
         }
-        Thread.sleep(1000);
+        Thread.sleep(rampMillis);
         long n0 = completed.get();
         long e0 = errors.get();
         Map<String, Long> before = cpu(all);
         long t0 = System.nanoTime();
-        Thread.sleep((long) (seconds * 1000));
+        Thread.sleep(millis);
         long n1 = completed.get();
         long t1 = System.nanoTime();
         Map<String, Long> after = cpu(all);
+        long e1 = errors.get();
         stop.set(true);
         for (Thread t : workers) {
             t.join(30_000);
         }
-        long n = n1 - n0;
-        double rps = n / ((t1 - t0) / 1e9);
-        return new Sample(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rps, n,
-                errors.get() - e0, cpuPerRequest(v, before, after, n), Double.NaN, Double.NaN);
+        sums.completed += n1 - n0;
+        sums.errors += e1 - e0;
+        sums.nanos += t1 - t0;
+        before.forEach((name, b) -> {
+            sums.cpuBefore.putIfAbsent(name, 0L);
+            sums.cpuAfter.merge(name, after.get(name) - b, Long::sum);
+        });
     }
 
     private static Sample sample(Histogram h, long requests, long errors, long nanos, Map<String, Double> cpu,
