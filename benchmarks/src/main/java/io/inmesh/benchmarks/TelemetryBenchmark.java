@@ -120,7 +120,7 @@ public class TelemetryBenchmark {
             incoming = Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-"
                     + (sampled ? "01" : "00"), "tracestate", "congo=t61rcWkgMzE");
             callerContext = telemetry.propagator().extract(Context.root(), incoming, GETTER);
-            serverRequest = new ServerCall.Request("GET", "http", "reviews", 9080, "/reviews/1", "10.0.0.9",
+            serverRequest = ServerCall.Request.of("GET", "http", "reviews", 9080, "/reviews/1", "10.0.0.9",
                     "HTTP/1.1", null);
         }
     }

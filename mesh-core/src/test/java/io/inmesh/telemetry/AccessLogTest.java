@@ -46,7 +46,7 @@ class AccessLogTest {
     @Test
     void textLinesEscapeWhatCouldForgeALine() {
         ServerCall call = plane(AccessLogFormat.TEXT).startServer(Map.<String, String>of(),
-                TelemetryPlaneTest.GETTER, new ServerCall.Request("GET", "http", "reviews:9080", 9080, HOSTILE_PATH,
+                TelemetryPlaneTest.GETTER, ServerCall.Request.of("GET", "http", "reviews:9080", 9080, HOSTILE_PATH,
                         "10.0.0.1", "HTTP/1.1", null));
         call.end(200, null, 3, 5);
         assertThat(lines()).hasSize(1);
@@ -59,7 +59,7 @@ class AccessLogTest {
     @Test
     void jsonLinesAreWellFormedWithIstiosFieldNames() throws Exception {
         ServerCall call = plane(AccessLogFormat.JSON).startServer(Map.<String, String>of(),
-                TelemetryPlaneTest.GETTER, new ServerCall.Request("POST", "https", "reviews", 9443, HOSTILE_PATH,
+                TelemetryPlaneTest.GETTER, ServerCall.Request.of("POST", "https", "reviews", 9443, HOSTILE_PATH,
                         "10.0.0.1", "HTTP/2", null));
         call.end(201, null, 7, 9);
         JsonNode n = new ObjectMapper().readTree(lines().get(0));
@@ -79,7 +79,7 @@ class AccessLogTest {
     @Test
     void offWritesNothing() {
         ServerCall call = plane(AccessLogFormat.OFF).startServer(Map.<String, String>of(),
-                TelemetryPlaneTest.GETTER, new ServerCall.Request("GET", "http", "h", 80, "/", "1.2.3.4", "HTTP/1.1",
+                TelemetryPlaneTest.GETTER, ServerCall.Request.of("GET", "http", "h", 80, "/", "1.2.3.4", "HTTP/1.1",
                         null));
         call.end(200, null, 0, 0);
         assertThat(lines()).isEmpty();

@@ -52,7 +52,7 @@ class TelemetryPlaneTest {
     }
 
     private static ServerCall.Request request(String method) {
-        return new ServerCall.Request(method, "http", "reviews", 9080, "/reviews/1", "10.0.0.9", "HTTP/1.1", "curl");
+        return ServerCall.Request.of(method, "http", "reviews", 9080, "/reviews/1", "10.0.0.9", "HTTP/1.1", "curl");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.inmesh.spring;
 import io.inmesh.Mesh;
 import io.inmesh.security.InboundDecision;
 import io.inmesh.spring.internal.MeshRequest;
+import io.inmesh.spring.internal.ServletCallRequest;
 import io.inmesh.spring.internal.MeshResponse;
 import io.inmesh.spring.internal.ServletHeaderGetter;
 import io.inmesh.spring.internal.ServletInboundRequest;
@@ -96,9 +97,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             errorPage(request, response, chain);
             return;
         }
-        ServerCall.Request info = new ServerCall.Request(request.getMethod(), request.getScheme(),
-                request.getServerName(), request.getLocalPort(), request.getRequestURI(), request.getRemoteAddr(),
-                request.getProtocol(), request.getHeader("user-agent"));
+        ServerCall.Request info = new ServletCallRequest(request);
         TelemetryPlane plane = mesh.telemetry();
         boolean adopt = springStartedServerSpan(request);
         ServerCall call = adopt
@@ -124,12 +123,15 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             return;
         }
         decision.responseHeaders().forEach(response::setHeader);
-        MeshRequest meshRequest = new MeshRequest(request, decision);
-        Tracker tracker = new Tracker(call, !adopt, meshRequest, meshResponse, decision);
+        // the application gets the container's own request when the mesh changes nothing in it and the body's size
+        // is known without counting it (wrapping costs every later call of the framework and the application)
+        long knownBytes = changesNothing(decision) ? knownBodyBytes(request) : -1;
+        MeshRequest meshRequest = knownBytes < 0 ? new MeshRequest(request, decision) : null;
+        Tracker tracker = new Tracker(call, !adopt, request, meshRequest, knownBytes, meshResponse, decision);
         request.setAttribute(TRACKER_ATTRIBUTE, tracker);
         Throwable failure = null;
         try (Scope ignored = call.makeCurrent()) {
-            chain.doFilter(meshRequest, meshResponse);
+            chain.doFilter(meshRequest != null ? meshRequest : request, meshResponse);
         } catch (IOException | ServletException | RuntimeException | Error e) {
             failure = e;
             throw e;
@@ -145,6 +147,27 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
                 tracker.end(failure);
             }
         }
+    }
+
+    /** True when the decision changes no request header and no query parameter. */
+    private static boolean changesNothing(InboundDecision decision) {
+        return decision.setRequestHeaders().isEmpty() && decision.removeRequestHeaders().isEmpty()
+                && decision.removeQueryParameters().isEmpty();
+    }
+
+    /**
+     * The request body's size when known without reading it: its Content-Length, or 0 for an HTTP/1 request without
+     * one and without Transfer-Encoding (it has no body); -1 otherwise (chunked, or HTTP/2 without a length: the bytes
+     * the application reads are counted).
+     */
+    static long knownBodyBytes(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        if (length >= 0) {
+            return length;
+        }
+        String protocol = request.getProtocol();
+        return protocol != null && protocol.startsWith("HTTP/1.") && request.getHeader("transfer-encoding") == null
+                ? 0 : -1;
     }
 
     /** The container's error page for a request the chain answered with an error: counted, then the call ends. */
@@ -206,7 +229,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         // After a plain startAsync(), the container dispatches the unwrapped request and response: wrap them again,
         // so that the decision's header and query changes (JWT outputs, a removed token) hold in the async dispatch
         // too, and response bytes are counted
-        HttpServletRequest req = isWrapped(request, MeshRequest.class) ? request
+        HttpServletRequest req = t.meshRequest == null || isWrapped(request, MeshRequest.class) ? request
                 : new MeshRequest(request, t.decision);
         HttpServletResponse resp = isWrapped(response, MeshResponse.class) ? response : t.response;
         try (Scope ignored = t.call.makeCurrent()) {
@@ -245,16 +268,23 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
     private static final class Tracker implements AsyncListener {
         final ServerCall call;
         private final boolean owned;
-        private final MeshRequest request;
+        private final HttpServletRequest request;
+        /** The request the application got when the mesh wrapped it (it counts the body's bytes), else null. */
+        final MeshRequest meshRequest;
+        /** The body's size when known without counting (meshRequest is null then). */
+        private final long knownBytes;
         private final MeshResponse response;
         private volatile Throwable asyncError;
         final InboundDecision decision;
 
-        Tracker(ServerCall call, boolean owned, MeshRequest request, MeshResponse response, InboundDecision decision) {
+        Tracker(ServerCall call, boolean owned, HttpServletRequest request, MeshRequest meshRequest, long knownBytes,
+                MeshResponse response, InboundDecision decision) {
             this.decision = decision;
             this.call = call;
             this.owned = owned;
             this.request = request;
+            this.meshRequest = meshRequest;
+            this.knownBytes = knownBytes;
             this.response = response;
         }
 
@@ -295,7 +325,8 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
             }
             Throwable error = failure instanceof ServletException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            call.end(status, error, request.bytesReceived(), response.bytesSent());
+            call.end(status, error, meshRequest != null ? meshRequest.bytesReceived() : knownBytes,
+                    response.bytesSent());
         }
 
         @Override

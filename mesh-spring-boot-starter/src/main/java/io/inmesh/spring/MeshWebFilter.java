@@ -194,7 +194,7 @@ public class MeshWebFilter implements WebFilter, Ordered {
         InetSocketAddress remote = request.getRemoteAddress();
         String scheme = uri.getScheme() != null ? uri.getScheme() : request.getSslInfo() != null ? "https" : "http";
         int port = local != null ? local.getPort() : uri.getPort();
-        return new ServerCall.Request(request.getMethod().name(), scheme, uri.getHost(), port,
+        return ServerCall.Request.of(request.getMethod().name(), scheme, uri.getHost(), port,
                 ReactiveInboundRequest.rawPath(request), remote == null ? null : ReactiveInboundRequest.address(remote),
                 ReactiveProtocol.of(request), request.getHeaders().getFirst(HttpHeaders.USER_AGENT));
     }

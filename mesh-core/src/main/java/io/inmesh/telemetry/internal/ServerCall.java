@@ -17,19 +17,44 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServerCall {
     /**
-     * What the adapter knows of the request.
-     *
-     * @param method          the HTTP method
-     * @param scheme          {@code http} or {@code https}
-     * @param host            the Host header's name (server.address)
-     * @param port            the port the request arrived at
-     * @param path            the path, without the query
-     * @param clientAddress   the peer's IP address
-     * @param protocol        {@code HTTP/1.1}, {@code HTTP/2}...
-     * @param userAgent       the User-Agent header, or null
+     * What the adapter knows of the request. Only {@link #method()} is read for every request; the rest only when
+     * the span records or the access log is on, so an adapter may read them from its request object on demand (while
+     * the request is not yet recycled: until {@link #end} returns).
      */
-    public record Request(String method, String scheme, String host, int port, String path, String clientAddress,
+    public interface Request {
+        /** The HTTP method. */
+        String method();
+
+        /** {@code http} or {@code https}. */
+        String scheme();
+
+        /** The Host header's name (server.address), or null. */
+        String host();
+
+        /** The port the request arrived at. */
+        int port();
+
+        /** The path, without the query. */
+        String path();
+
+        /** The peer's IP address, or null. */
+        String clientAddress();
+
+        /** {@code HTTP/1.1}, {@code HTTP/2}... */
+        String protocol();
+
+        /** The User-Agent header, or null. */
+        String userAgent();
+
+        /** A request whose every value is known already. */
+        static Request of(String method, String scheme, String host, int port, String path, String clientAddress,
                           String protocol, String userAgent) {
+            return new Known(method, scheme, host, port, path, clientAddress, protocol, userAgent);
+        }
+    }
+
+    private record Known(String method, String scheme, String host, int port, String path, String clientAddress,
+                         String protocol, String userAgent) implements Request {
     }
 
     private final TelemetryPlane plane;

@@ -155,6 +155,36 @@ class MeshServerFilterTest {
     }
 
     @Test
+    void aChunkedBodyIsCountedAsReadAndARequestWithoutBodyGetsTheContainersOwnRequest() throws Exception {
+        String body = "x".repeat(3000);
+        okhttp3.RequestBody chunked = new okhttp3.RequestBody() {
+            @Override
+            public okhttp3.MediaType contentType() {
+                return okhttp3.MediaType.get("text/plain");
+            }
+
+            @Override
+            public void writeTo(okio.BufferedSink sink) throws IOException {
+                sink.writeUtf8(body); // no content length: sent chunked
+            }
+        };
+        try (Response r = plain.newCall(new Request.Builder().url("http://127.0.0.1:" + port + "/echo")
+                .post(chunked).build()).execute()) {
+            assertThat(r.body().string()).isEqualTo(body);
+        }
+        try (Response r = get("/request-type", null)) {
+            assertThat(r.body().string()).as("nothing to change, no body to count: not wrapped")
+                    .doesNotContain("MeshRequest");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLog.list.size() >= 2);
+        assertThat(accessLog.list.get(0).getFormattedMessage()).contains("\"method\":\"POST\"")
+                .contains("\"bytes_received\":3000").contains("\"protocol\":\"HTTP/1.1\"");
+        assertThat(accessLog.list.get(1).getFormattedMessage()).contains("\"method\":\"GET\"")
+                .contains("\"path\":\"/request-type\"").contains("\"bytes_received\":0")
+                .contains("\"authority\":\"127.0.0.1\"");
+    }
+
+    @Test
     void aRequestWithoutTraceContextStartsASampledTrace() throws Exception {
         try (Response r = get("/hello", null)) {
             assertThat(r.code()).isEqualTo(200);

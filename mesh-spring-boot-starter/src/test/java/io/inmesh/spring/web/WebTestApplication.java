@@ -94,6 +94,11 @@ public class WebTestApplication {
             return body;
         }
 
+        @GetMapping("/request-type")
+        String requestType(HttpServletRequest request) {
+            return request.getClass().getName();
+        }
+
         @GetMapping("/denied")
         String denied() {
             SEEN.put("/denied", currentTrace());
