@@ -353,6 +353,54 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
     }
 
     @Test
+    void anUnsampledCallsMirrorAndLocalReplyStayInTheCallsGeneratedTrace() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Backends b = backends("v1", "v2");
+            Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
+                    .accessLog(AccessLogFormat.JSON).build(),
+                    b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: reviews}
+                    spec:
+                      hosts: [reviews]
+                      http:
+                      - match: [{uri: {prefix: /gone}}]
+                        directResponse: {status: 410}
+                      - route: [{destination: {host: reviews, subset: v1}}]
+                        mirror: {host: reviews, subset: v2}
+                    """);
+            OkHttpClient client = MeshOkHttp.newClient(mesh);
+            body(client, "http://reviews:9080/");
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !b.get("v2").requests.isEmpty());
+            String main = b.get("v1").requests.get(0).getHeaders().get("traceparent");
+            String mirror = b.get("v2").requests.get(0).getHeaders().get("traceparent");
+            assertThat(List.of(main, mirror)).allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
+            assertThat(mirror.substring(3, 35)).as("one trace").isEqualTo(main.substring(3, 35));
+            assertThat(mirror.substring(36, 52)).as("the mirror's own span").isNotEqualTo(main.substring(36, 52));
+
+            try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/gone").build())
+                    .execute()) {
+                assertThat(r.code()).isEqualTo(410);
+            }
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> appender.list.stream()
+                    .anyMatch(e -> e.getFormattedMessage().contains("\"response_code\":410")));
+            String local = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("\"response_code\":410")).findFirst().orElseThrow();
+            assertThat(local).containsPattern("\"trace_id\":\"[0-9a-f]{32}\"")
+                    .doesNotContain("\"trace_id\":\"" + "0".repeat(32) + "\"")
+                    .doesNotContain(main.substring(3, 35));
+            assertThat(exporter.getFinishedSpanItems()).isEmpty();
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void theAccessLogWritesOneEscapedLinePerRequestWithoutTheQuery() throws Exception {
         Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();

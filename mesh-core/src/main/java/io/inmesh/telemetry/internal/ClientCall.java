@@ -335,7 +335,7 @@ public final class ClientCall {
 
     /** The request's trace-id. */
     private String traceId() {
-        if (parent == null) {
+        if (rootSpanId != 0) { // final fields: no read of the lazily made context (end() may run on another thread)
             return TraceId.fromLongs(traceIdHigh, traceIdLow);
         }
         return Span.fromContext(parent).getSpanContext().getTraceId();

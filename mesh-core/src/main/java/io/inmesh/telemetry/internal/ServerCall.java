@@ -91,19 +91,22 @@ public final class ServerCall {
             }
             span.setAttribute(SemConv.URL_SCHEME, request.scheme());
             span.setAttribute(SemConv.URL_PATH, request.path());
-            if (request.host() != null) {
-                span.setAttribute(SemConv.SERVER_ADDRESS, request.host());
+            String host = request.host(); // (an adapter may read each from its request when asked: once)
+            if (host != null) {
+                span.setAttribute(SemConv.SERVER_ADDRESS, host);
             }
             span.setAttribute(SemConv.SERVER_PORT, (long) request.port());
-            if (request.clientAddress() != null) {
-                span.setAttribute(SemConv.CLIENT_ADDRESS, request.clientAddress());
+            String clientAddress = request.clientAddress();
+            if (clientAddress != null) {
+                span.setAttribute(SemConv.CLIENT_ADDRESS, clientAddress);
             }
             String version = protocolVersion(request.protocol());
             if (version != null) {
                 span.setAttribute(SemConv.NETWORK_PROTOCOL_VERSION, version);
             }
-            if (request.userAgent() != null) {
-                span.setAttribute(SemConv.USER_AGENT, request.userAgent());
+            String userAgent = request.userAgent();
+            if (userAgent != null) {
+                span.setAttribute(SemConv.USER_AGENT, userAgent);
             }
         }
     }
