@@ -45,6 +45,7 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
 
     @AfterEach
     void closeOtel() {
+        cleanUps.forEach(Runnable::run);
         tracerProvider.close();
     }
 
@@ -62,6 +63,18 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
 
     private Mesh meshWith(MeshTelemetry telemetry, String... yaml) throws Exception {
         return mesh(Mesh.builder().random(new Random(42)).telemetry(telemetry), yaml);
+    }
+
+    private final List<Runnable> cleanUps = new java.util.ArrayList<>();
+
+    /** The mesh's access log lines from now until the end of the test. */
+    private ListAppender<ILoggingEvent> accessLog() {
+        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        cleanUps.add(() -> logger.detachAppender(appender));
+        return appender;
     }
 
     private List<SpanData> clientSpans() {
@@ -183,36 +196,29 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
 
     @Test
     void anUnsampledCallWithoutATraceStillCarriesTheCallersBaggageAndLogsItsTraceId() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            Backends b = backends("v1");
-            Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
-                    .accessLog(AccessLogFormat.JSON).build(), b.serviceEntry("reviews"));
-            OkHttpClient client = MeshOkHttp.newClient(mesh);
-            Baggage baggage = Baggage.builder().put("tenant", "t1").build();
-            try (Scope ignored = baggage.makeCurrent()) {
-                body(client, "http://reviews:9080/");
-            }
+        ListAppender<ILoggingEvent> appender = accessLog();
+        Backends b = backends("v1");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
+                .accessLog(AccessLogFormat.JSON).build(), b.serviceEntry("reviews"));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        Baggage baggage = Baggage.builder().put("tenant", "t1").build();
+        try (Scope ignored = baggage.makeCurrent()) {
             body(client, "http://reviews:9080/");
-            var first = b.get("v1").requests.get(0).getHeaders();
-            var second = b.get("v1").requests.get(1).getHeaders();
-            assertThat(first.get("baggage")).isEqualTo("tenant=t1");
-            assertThat(second.get("baggage")).isNull();
-            assertThat(List.of(first.get("traceparent"), second.get("traceparent")))
-                    .allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
-            assertThat(appender.list).hasSize(2);
-            for (int i = 0; i < 2; i++) {
-                String traceId = b.get("v1").requests.get(i).getHeaders().get("traceparent").substring(3, 35);
-                assertThat(appender.list.get(i).getFormattedMessage())
-                        .contains("\"trace_id\":\"" + traceId + "\"");
-            }
-            assertThat(exporter.getFinishedSpanItems()).isEmpty();
-        } finally {
-            logger.detachAppender(appender);
         }
+        body(client, "http://reviews:9080/");
+        var first = b.get("v1").requests.get(0).getHeaders();
+        var second = b.get("v1").requests.get(1).getHeaders();
+        assertThat(first.get("baggage")).isEqualTo("tenant=t1");
+        assertThat(second.get("baggage")).isNull();
+        assertThat(List.of(first.get("traceparent"), second.get("traceparent")))
+                .allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
+        assertThat(appender.list).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            String traceId = b.get("v1").requests.get(i).getHeaders().get("traceparent").substring(3, 35);
+            assertThat(appender.list.get(i).getFormattedMessage())
+                    .contains("\"trace_id\":\"" + traceId + "\"");
+        }
+        assertThat(exporter.getFinishedSpanItems()).isEmpty();
     }
 
     @Test
@@ -354,77 +360,63 @@ class MeshOkHttpTelemetryTest extends MeshTestSupport {
 
     @Test
     void anUnsampledCallsMirrorAndLocalReplyStayInTheCallsGeneratedTrace() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            Backends b = backends("v1", "v2");
-            Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
-                    .accessLog(AccessLogFormat.JSON).build(),
-                    b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
-                    apiVersion: networking.istio.io/v1
-                    kind: VirtualService
-                    metadata: {name: reviews}
-                    spec:
-                      hosts: [reviews]
-                      http:
-                      - match: [{uri: {prefix: /gone}}]
-                        directResponse: {status: 410}
-                      - route: [{destination: {host: reviews, subset: v1}}]
-                        mirror: {host: reviews, subset: v2}
-                    """);
-            OkHttpClient client = MeshOkHttp.newClient(mesh);
-            body(client, "http://reviews:9080/");
-            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !b.get("v2").requests.isEmpty());
-            String main = b.get("v1").requests.get(0).getHeaders().get("traceparent");
-            String mirror = b.get("v2").requests.get(0).getHeaders().get("traceparent");
-            assertThat(List.of(main, mirror)).allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
-            assertThat(mirror.substring(3, 35)).as("one trace").isEqualTo(main.substring(3, 35));
-            assertThat(mirror.substring(36, 52)).as("the mirror's own span").isNotEqualTo(main.substring(36, 52));
+        ListAppender<ILoggingEvent> appender = accessLog();
+        Backends b = backends("v1", "v2");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(0)
+                .accessLog(AccessLogFormat.JSON).build(),
+                b.serviceEntry("reviews"), b.destinationRule("reviews", null), """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /gone}}]
+                    directResponse: {status: 410}
+                  - route: [{destination: {host: reviews, subset: v1}}]
+                    mirror: {host: reviews, subset: v2}
+                """);
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        body(client, "http://reviews:9080/");
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !b.get("v2").requests.isEmpty());
+        String main = b.get("v1").requests.get(0).getHeaders().get("traceparent");
+        String mirror = b.get("v2").requests.get(0).getHeaders().get("traceparent");
+        assertThat(List.of(main, mirror)).allMatch(tp -> tp.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-02"));
+        assertThat(mirror.substring(3, 35)).as("one trace").isEqualTo(main.substring(3, 35));
+        assertThat(mirror.substring(36, 52)).as("the mirror's own span").isNotEqualTo(main.substring(36, 52));
 
-            try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/gone").build())
-                    .execute()) {
-                assertThat(r.code()).isEqualTo(410);
-            }
-            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> appender.list.stream()
-                    .anyMatch(e -> e.getFormattedMessage().contains("\"response_code\":410")));
-            String local = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
-                    .filter(m -> m.contains("\"response_code\":410")).findFirst().orElseThrow();
-            assertThat(local).containsPattern("\"trace_id\":\"[0-9a-f]{32}\"")
-                    .doesNotContain("\"trace_id\":\"" + "0".repeat(32) + "\"")
-                    .doesNotContain(main.substring(3, 35));
-            assertThat(exporter.getFinishedSpanItems()).isEmpty();
-        } finally {
-            logger.detachAppender(appender);
+        try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/gone").build())
+                .execute()) {
+            assertThat(r.code()).isEqualTo(410);
         }
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> appender.list.stream()
+                .anyMatch(e -> e.getFormattedMessage().contains("\"response_code\":410")));
+        String local = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("\"response_code\":410")).findFirst().orElseThrow();
+        assertThat(local).containsPattern("\"trace_id\":\"[0-9a-f]{32}\"")
+                .doesNotContain("\"trace_id\":\"" + "0".repeat(32) + "\"")
+                .doesNotContain(main.substring(3, 35));
+        assertThat(exporter.getFinishedSpanItems()).isEmpty();
     }
 
     @Test
     void theAccessLogWritesOneEscapedLinePerRequestWithoutTheQuery() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(MeshTelemetry.ACCESS_LOGGER);
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            Backends b = backends("v1");
-            Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100)
-                    .accessLog(AccessLogFormat.JSON).build(), b.serviceEntry("reviews"));
-            OkHttpClient client = MeshOkHttp.newClient(mesh);
-            body(client, "http://reviews:9080/a%22b?access_token=secret");
-            assertThat(appender.list).hasSize(1);
-            String line = appender.list.get(0).getFormattedMessage();
-            SpanData s = clientSpans().get(0);
-            assertThat(line).startsWith("{\"start_time\":\"").contains("\"direction\":\"outbound\"")
-                    .contains("\"method\":\"GET\"").contains("\"path\":\"/a%22b\"")
-                    .contains("\"response_code\":200").contains("\"response_flags\":\"-\"")
-                    .contains("\"bytes_sent\":2").contains("\"authority\":\"reviews:9080\"")
-                    .contains("\"upstream_host\":\"127.0.0.1:" + b.get("v1").port() + "\"")
-                    .contains("\"trace_id\":\"" + s.getTraceId() + "\"").doesNotContain("secret");
-            new tools.jackson.databind.ObjectMapper().readTree(line); // well-formed JSON
-        } finally {
-            logger.detachAppender(appender);
-        }
+        ListAppender<ILoggingEvent> appender = accessLog();
+        Backends b = backends("v1");
+        Mesh mesh = meshWith(MeshTelemetry.builder().openTelemetry(otel).samplingPercent(100)
+                .accessLog(AccessLogFormat.JSON).build(), b.serviceEntry("reviews"));
+        OkHttpClient client = MeshOkHttp.newClient(mesh);
+        body(client, "http://reviews:9080/a%22b?access_token=secret");
+        assertThat(appender.list).hasSize(1);
+        String line = appender.list.get(0).getFormattedMessage();
+        SpanData s = clientSpans().get(0);
+        assertThat(line).startsWith("{\"start_time\":\"").contains("\"direction\":\"outbound\"")
+                .contains("\"method\":\"GET\"").contains("\"path\":\"/a%22b\"")
+                .contains("\"response_code\":200").contains("\"response_flags\":\"-\"")
+                .contains("\"bytes_sent\":2").contains("\"authority\":\"reviews:9080\"")
+                .contains("\"upstream_host\":\"127.0.0.1:" + b.get("v1").port() + "\"")
+                .contains("\"trace_id\":\"" + s.getTraceId() + "\"").doesNotContain("secret");
+        new tools.jackson.databind.ObjectMapper().readTree(line); // well-formed JSON
     }
 
     @Test

@@ -88,19 +88,10 @@ public final class ClientCall {
             return;
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        long high;
-        long low;
-        do {
-            high = random.nextLong();
-            low = random.nextLong();
-        } while (high == 0 && low == 0);
-        long span;
-        do {
-            span = random.nextLong();
-        } while (span == 0);
+        long high = random.nextLong();
         this.traceIdHigh = high;
-        this.traceIdLow = low;
-        this.rootSpanId = span;
+        this.traceIdLow = TelemetryPlane.traceIdLow(random, high);
+        this.rootSpanId = TelemetryPlane.nonZeroLong(random);
         this.rootSampled = sampled;
     }
 

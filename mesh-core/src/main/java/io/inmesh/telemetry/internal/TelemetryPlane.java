@@ -235,21 +235,26 @@ public final class TelemetryPlane {
     }
 
     private static String newTraceId(ThreadLocalRandom random) {
-        long hi;
-        long lo;
-        do {
-            hi = random.nextLong();
-            lo = random.nextLong();
-        } while (hi == 0 && lo == 0);
-        return TraceId.fromLongs(hi, lo);
+        long high = random.nextLong();
+        return TraceId.fromLongs(high, traceIdLow(random, high));
+    }
+
+    /** The low half of a random trace-id whose high half is {@code high}: the two are never both zero. */
+    static long traceIdLow(ThreadLocalRandom random, long high) {
+        return high == 0 ? nonZeroLong(random) : random.nextLong();
     }
 
     private static String newSpanId(ThreadLocalRandom random) {
+        return SpanId.fromLong(nonZeroLong(random));
+    }
+
+    /** A random long that is not zero (a valid span-id). */
+    static long nonZeroLong(ThreadLocalRandom random) {
         long id;
         do {
             id = random.nextLong();
         } while (id == 0);
-        return SpanId.fromLong(id);
+        return id;
     }
 
     /**
