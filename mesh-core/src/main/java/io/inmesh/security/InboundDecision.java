@@ -59,4 +59,14 @@ public record InboundDecision(Outcome outcome, int status, String body, String r
     public boolean allowed() {
         return outcome == Outcome.ALLOWED;
     }
+
+    /** True when the application sees the request's headers as they came: none to set or remove. */
+    public boolean keepsRequestHeaders() {
+        return setRequestHeaders.isEmpty() && removeRequestHeaders.isEmpty();
+    }
+
+    /** True when the application sees the request as it came: no header to set or remove, no query parameter. */
+    public boolean keepsRequest() {
+        return keepsRequestHeaders() && removeQueryParameters.isEmpty();
+    }
 }

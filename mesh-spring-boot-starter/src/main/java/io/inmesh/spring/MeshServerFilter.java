@@ -125,7 +125,7 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
         decision.responseHeaders().forEach(response::setHeader);
         // the application gets the container's own request when the mesh changes nothing in it and the body's size
         // is known without counting it (wrapping costs every later call of the framework and the application)
-        long knownBytes = changesNothing(decision) ? knownBodyBytes(request) : -1;
+        long knownBytes = decision.keepsRequest() ? knownBodyBytes(request) : -1;
         MeshRequest meshRequest = knownBytes < 0 ? new MeshRequest(request, decision) : null;
         Tracker tracker = new Tracker(call, !adopt, request, meshRequest, knownBytes, meshResponse, decision);
         request.setAttribute(TRACKER_ATTRIBUTE, tracker);
@@ -147,12 +147,6 @@ public class MeshServerFilter extends OncePerRequestFilter implements Ordered {
                 tracker.end(failure);
             }
         }
-    }
-
-    /** True when the decision changes no request header and no query parameter. */
-    private static boolean changesNothing(InboundDecision decision) {
-        return decision.setRequestHeaders().isEmpty() && decision.removeRequestHeaders().isEmpty()
-                && decision.removeQueryParameters().isEmpty();
     }
 
     /**

@@ -201,8 +201,7 @@ public class MeshWebFilter implements WebFilter, Ordered {
 
     /** The request the application sees: the decision's header changes (removals first) and query removals. */
     static ServerHttpRequest apply(ServerHttpRequest request, InboundDecision decision) {
-        if (decision.setRequestHeaders().isEmpty() && decision.removeRequestHeaders().isEmpty()
-                && decision.removeQueryParameters().isEmpty()) {
+        if (decision.keepsRequest()) {
             return request;
         }
         ServerHttpRequest.Builder builder = request.mutate().headers(headers -> {

@@ -40,7 +40,7 @@ public final class MeshRequest extends HttpServletRequestWrapper {
 
     public MeshRequest(HttpServletRequest request, InboundDecision decision) {
         super(request);
-        this.headersAsIs = decision.setRequestHeaders().isEmpty() && decision.removeRequestHeaders().isEmpty();
+        this.headersAsIs = decision.keepsRequestHeaders();
         if (headersAsIs) {
             this.set = Map.of();
             this.removed = Set.of();
